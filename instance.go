@@ -339,9 +339,7 @@ func (raw *rawInstance) instance() (*Instance, error) {
 	if len(raw.Orders) > MaxOrders {
 		return nil, Invalid("orders", "too_many", MaxOrders)
 	}
-	if raw.Orders != nil {
-		in.Orders = make([]Order, len(raw.Orders))
-	}
+	in.Orders = make([]Order, len(raw.Orders))
 	for i, ro := range raw.Orders {
 		o := Order{Type: OrderType(ro.Type), Unit: Unit(ro.Unit)}
 		if ro.Period != nil {
@@ -362,9 +360,7 @@ func (raw *rawInstance) instance() (*Instance, error) {
 	if len(raw.PublicIPs) > MaxPublicIPs {
 		return nil, Invalid("public_ips", "too_many", MaxPublicIPs)
 	}
-	if raw.PublicIPs != nil {
-		in.PublicIPs = make([]netip.Addr, len(raw.PublicIPs))
-	}
+	in.PublicIPs = make([]netip.Addr, len(raw.PublicIPs))
 	for i, s := range raw.PublicIPs {
 		ip, err := netip.ParseAddr(s)
 		if err != nil {
