@@ -10,13 +10,13 @@ import (
 // each to one HTTP status (see http.ErrorStatus) and anything that is not an *Error is
 // EINTERNAL, logged in full and shown to users only as a generic message.
 const (
-	ECONFLICT     = "conflict"     // the state forbids it: quota reached, number used, wrong filing state
-	EFORBIDDEN    = "forbidden"    // authenticated, but not allowed to act on that account
-	EINTERNAL     = "internal"     // a bug or an outage
-	EINVALID      = "invalid"      // bad input; Field names it
-	ENOTFOUND     = "not_found"    // no such thing, or not visible to the caller
-	EUNAUTHORIZED = "unauthorized" // no or bad credentials
-	EUNAVAILABLE  = "unavailable"  // a dependency (the database) cannot be reached; retry later
+	ECONFLICT     = "ECONFLICT"     // the state forbids it: quota reached, number used, wrong filing state
+	EFORBIDDEN    = "EFORBIDDEN"    // authenticated, but not allowed to act on that account
+	EINTERNAL     = "EINTERNAL"     // a bug or an outage
+	EINVALID      = "EINVALID"      // bad input; Field names it
+	ENOTFOUND     = "ENOTFOUND"    // no such thing, or not visible to the caller
+	EUNAUTHORIZED = "EUNAUTHORIZED" // no or bad credentials
+	EUNAVAILABLE  = "EUNAVAILABLE"  // a dependency (the database) cannot be reached; retry later
 )
 
 // Error is the one error type of icpcheck. Code is the kind, Reason the stable specific
