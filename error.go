@@ -14,7 +14,7 @@ const (
 	EFORBIDDEN    = "EFORBIDDEN"    // authenticated, but not allowed to act on that account
 	EINTERNAL     = "EINTERNAL"     // a bug or an outage
 	EINVALID      = "EINVALID"      // bad input; Field names it
-	ENOTFOUND     = "ENOTFOUND"    // no such thing, or not visible to the caller
+	ENOTFOUND     = "ENOTFOUND"     // no such thing, or not visible to the caller
 	EUNAUTHORIZED = "EUNAUTHORIZED" // no or bad credentials
 	EUNAVAILABLE  = "EUNAVAILABLE"  // a dependency (the database) cannot be reached; retry later
 )
