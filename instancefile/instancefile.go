@@ -56,11 +56,24 @@ type Record struct {
 	Line     int // the line it starts on, counting from 1
 	Instance *icpcheck.Instance
 	Err      error
-	Raw      []byte // the line as read (JSON Lines only); valid until the next call to Next
+	Raw      []byte // the line as read (JSON Lines only); unless deferred, valid until the next call to Next
+}
+
+// Decode decodes a record that Reader.Defer left undecoded; it does nothing to one already
+// decoded.
+func (rec *Record) Decode() {
+	if rec.Instance == nil && rec.Err == nil && rec.Raw != nil {
+		rec.Instance, rec.Err = icpcheck.DecodeInstance(rec.Raw)
+	}
 }
 
 // Reader reads instances from a file.
 type Reader struct {
+	// Defer leaves JSON lines undecoded, each in its own copy of Raw, for Record.Decode to
+	// decode: decoding is most of the work of a bulk check, and this lets it run in parallel.
+	Defer bool
+
+
 	br     *bufio.Reader
 	format Format
 	line   int
@@ -138,6 +151,9 @@ func (r *Reader) nextJSON() (Record, error) {
 		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
+		}
+		if r.Defer {
+			return Record{Line: r.line, Raw: bytes.Clone(line)}, nil
 		}
 		in, err := icpcheck.DecodeInstance(line)
 		return Record{Line: r.line, Instance: in, Err: err, Raw: line}, nil
