@@ -73,7 +73,6 @@ type Reader struct {
 	// decode: decoding is most of the work of a bulk check, and this lets it run in parallel.
 	Defer bool
 
-
 	br     *bufio.Reader
 	format Format
 	line   int
