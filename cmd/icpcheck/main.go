@@ -160,7 +160,9 @@ func (m *Main) rootCommand() *cobra.Command {
 	f.StringVar(&m.LangTag, "lang", m.env("ICPCHECK_LANG", "zh-CN"), "language of messages: zh-CN or en (env ICPCHECK_LANG)")
 
 	root.AddCommand(
+		m.checkCommand(),
 		m.policyCommand(),
+		m.demoCommand(),
 	)
 	return root
 }
