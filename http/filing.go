@@ -101,7 +101,7 @@ func (s *Server) findFilings(req *request) (int, any, error) {
 		q.fail(icpcheck.Invalid("sn", "bad_sn"))
 	}
 	if q.has("domain") && (f.Domain == "" || len(f.Domain) > 253) {
-		q.fail(icpcheck.Invalid("domain", "bad_domain"))
+		q.fail(icpcheck.Invalid("domain", "bad_domain", f.Domain))
 	}
 	f.Offset, f.Limit = q.page()
 	if q.err != nil {
