@@ -136,9 +136,14 @@ func (f *Finding) Validate() error {
 	return nil
 }
 
-// MessageKey returns the i18n key of the finding's message; the remedy is under the same key
-// with ".remedy" in place of ".message".
-func (f *Finding) MessageKey() string { return "monitor." + f.Kind + ".message" }
+// MessageKey returns the i18n key of the finding's message. An expired instance without a
+// known coverage end (pay-as-you-go, overdue) has a message of its own that names no dates.
+func (f *Finding) MessageKey() string {
+	if f.Kind == FindingExpired && f.ExpiresAt == nil {
+		return "monitor." + f.Kind + ".message_undated"
+	}
+	return "monitor." + f.Kind + ".message"
+}
 
 func (f *Finding) params() []any {
 	t := func(p *time.Time) string {
