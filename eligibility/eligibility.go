@@ -37,7 +37,11 @@ func CheckWithLedger(in *icpcheck.Instance, p *icpcheck.Policy, at time.Time, is
 func Evaluate(r *icpcheck.CheckResult, in *icpcheck.Instance, p *icpcheck.Policy, at time.Time, l Ledger) {
 	rule := p.Product(in.Product)
 	cov, hasCov := in.Coverage()
-	*r = icpcheck.CheckResult{InstanceID: in.ID, At: at, Checks: r.Checks[:0], Issued: l.Issued}
+	checks := r.Checks[:0]
+	if n := len(icpcheck.Codes) + len(p.Conditions); cap(checks) < n {
+		checks = make([]icpcheck.Check, 0, n)
+	}
+	*r = icpcheck.CheckResult{InstanceID: in.ID, At: at, Checks: checks, Issued: l.Issued}
 	if hasCov {
 		r.ExpiresAt = cov.End
 	}
