@@ -1,0 +1,119 @@
+// Package sqlite is icpcheck's embedded store: one SQLite file in WAL mode, through the pure
+// Go driver modernc.org/sqlite, so that `icpcheck serve` needs nothing else. The rules are in
+// sqlstore; this package opens the file, applies its migrations and classifies its errors.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/icpcheck/icpcheck/sqlstore"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// BusyTimeout is how long, in milliseconds, a connection waits for another process's lock on
+// the file before giving up with SQLITE_BUSY, which the store then retries.
+const BusyTimeout = 10000
+
+// Dialect is SQLite's: a write transaction holds the whole database from BEGIN IMMEDIATE, so
+// rows need no locking clause.
+var Dialect = sqlstore.Dialect{Name: "sqlite", ForUpdate: "", Classify: classify}
+
+// Open opens (creating it, mode 0600, when missing) the SQLite store at path and applies its
+// migrations.
+//
+// SQLite lets one writer at a time into a file; a writer that finds the file locked waits
+// (busy_timeout) and, if its transaction began as a reader, may still fail with a snapshot it
+// cannot upgrade. So writes go through a pool of one connection whose transactions begin
+// IMMEDIATE, taking the write lock at BEGIN, and reads through a separate pool of query-only
+// connections, which WAL lets run beside the writer. synchronous=FULL makes each commit
+// durable against power loss too, not only against a crash of the process: a number handed
+// to a customer must never vanish.
+func Open(path string, opts sqlstore.Options) (*sqlstore.DB, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: empty path")
+	}
+	if strings.ContainsRune(path, '?') {
+		return nil, fmt.Errorf("sqlite: %q: a path may not contain '?'", path)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	f.Close()
+
+	common := url.Values{}
+	for _, p := range []string{fmt.Sprintf("busy_timeout(%d)", BusyTimeout), "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)"} {
+		common.Add("_pragma", p)
+	}
+	writeQ, readQ := url.Values{}, url.Values{}
+	for k, v := range common {
+		writeQ[k], readQ[k] = v, append([]string(nil), v...)
+	}
+	writeQ.Set("_txlock", "immediate")
+	readQ.Add("_pragma", "query_only(1)")
+
+	write, err := sql.Open("sqlite", path+"?"+writeQ.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+	if err := sqlstore.Migrate(context.Background(), write, Dialect, mustSub(migrations, "migrations")); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
+	}
+	read, err := sql.Open("sqlite", path+"?"+readQ.Encode())
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	readers := max(4, runtime.GOMAXPROCS(0))
+	read.SetMaxOpenConns(readers)
+	read.SetMaxIdleConns(readers)
+	return sqlstore.New(write, read, Dialect, opts), nil
+}
+
+func mustSub(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err) // the directory is embedded at build time
+	}
+	return sub
+}
+
+func classify(err error) sqlstore.Kind {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return sqlstore.KindOther
+	}
+	switch e.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return sqlstore.KindUnique
+	case sqlite3.SQLITE_CONSTRAINT_CHECK:
+		return sqlstore.KindCheck
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return sqlstore.KindForeignKey
+	}
+	switch e.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return sqlstore.KindRetry
+	case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY:
+		return sqlstore.KindUnavailable
+	}
+	return sqlstore.KindOther
+}

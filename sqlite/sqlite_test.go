@@ -1,0 +1,56 @@
+package sqlite_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/icpcheck/icpcheck/sqlite"
+	"github.com/icpcheck/icpcheck/sqlstore"
+	"github.com/icpcheck/icpcheck/storetest"
+)
+
+// MustOpenDB opens a store in a new file of the test's temporary directory.
+func MustOpenDB(t *testing.T, opts sqlstore.Options) *sqlstore.DB {
+	t.Helper()
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "icpcheck.db"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestStore(t *testing.T) { storetest.Run(t, MustOpenDB) }
+
+func TestOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "new.db")
+	db, err := sqlite.Open(path, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v, want 0600: the file holds AccessKey secrets", fi.Mode().Perm())
+	}
+	var mode string
+	if err := db.QueryRow(t.Context(), `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode %q (%v), want wal", mode, err)
+	}
+	// Opening again applies no migration twice.
+	db2, err := sqlite.Open(path, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db2.Close()
+	if _, err := sqlite.Open(filepath.Join(t.TempDir(), "no", "such", "dir.db"), sqlstore.Options{}); err == nil {
+		t.Fatal("opening in a missing directory succeeded")
+	}
+	if _, err := sqlite.Open("", sqlstore.Options{}); err == nil {
+		t.Fatal("opening an empty path succeeded")
+	}
+}

@@ -1,0 +1,247 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/icpcheck/icpcheck"
+	"github.com/icpcheck/icpcheck/eligibility"
+)
+
+// instanceRow is an instance as the store holds it: the record and its quota column, the
+// quota last applied by the guarded issue.
+type instanceRow struct {
+	icpcheck.InstanceRecord
+	doc []byte
+}
+
+const instanceColumns = `id, doc, issued, created_at, updated_at FROM instances`
+
+func scanInstance(row interface{ Scan(...any) error }) (*instanceRow, error) {
+	var r instanceRow
+	var id, doc string
+	var created, updated int64
+	if err := row.Scan(&id, &doc, &r.Issued, &created, &updated); err != nil {
+		return nil, err
+	}
+	in, err := icpcheck.DecodeInstance([]byte(doc))
+	if err != nil {
+		return nil, errors.Join(errors.New("stored instance "+id+" does not decode"), err)
+	}
+	r.Instance, r.doc = in, []byte(doc)
+	r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &r, nil
+}
+
+// instance returns a stored instance, locked for the rest of the transaction when lock is
+// set. Returns ENOTFOUND instance_not_found.
+func (tx *Tx) instance(id string, lock bool) (*instanceRow, error) {
+	q := `SELECT ` + instanceColumns + ` WHERE id = $1`
+	if lock {
+		q = tx.forUpdate(q)
+	}
+	r, err := scanInstance(tx.queryRow(q, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, icpcheck.Errorf(icpcheck.ENOTFOUND, "instance_not_found")
+	}
+	return r, err
+}
+
+// visibleInstance returns an instance that the transaction's actor may see, and ENOTFOUND
+// for one it may not, so that a customer cannot learn that another's instance exists.
+func (tx *Tx) visibleInstance(id string, lock bool) (*instanceRow, error) {
+	r, err := tx.instance(id, lock)
+	if err != nil {
+		return nil, err
+	}
+	if !tx.actor.CanActFor(r.Instance.Owner) {
+		return nil, icpcheck.Errorf(icpcheck.ENOTFOUND, "instance_not_found")
+	}
+	return r, nil
+}
+
+// PutInstance creates or replaces an instance, creating its owner account when it does not
+// exist. Admin only. A released instance's unbound numbers become invalid.
+func (db *DB) PutInstance(ctx context.Context, in *icpcheck.Instance) (icpcheck.PutAction, error) {
+	if _, err := icpcheck.RequireAdmin(ctx); err != nil {
+		return "", err
+	}
+	if in == nil {
+		return "", icpcheck.Invalid("", "required")
+	}
+	if err := in.Validate(); err != nil {
+		return "", err
+	}
+	doc, err := json.Marshal(in)
+	if err != nil {
+		return "", icpcheck.Internal("PutInstance", err)
+	}
+	var action icpcheck.PutAction
+	err = db.update(ctx, "PutInstance", func(tx *Tx) error {
+		var err error
+		action, err = tx.putInstance(in, doc)
+		return err
+	})
+	return action, err
+}
+
+func (tx *Tx) putInstance(in *icpcheck.Instance, doc []byte) (icpcheck.PutAction, error) {
+	old, err := tx.instance(in.ID, true)
+	var e *icpcheck.Error
+	switch {
+	case errors.As(err, &e) && e.Code == icpcheck.ENOTFOUND:
+		old = nil
+	case err != nil:
+		return "", err
+	case bytes.Equal(old.doc, doc):
+		return icpcheck.PutUnchanged, nil
+	case old.Instance.Owner != in.Owner && old.Issued > 0:
+		return "", icpcheck.Errorf(icpcheck.ECONFLICT, "owner_change", old.Instance.Owner)
+	}
+	if _, err := tx.ensureAccount(in.Owner, icpcheck.RoleCustomer); err != nil {
+		return "", err
+	}
+	var expires sql.NullInt64
+	if cov, ok := in.Coverage(); ok {
+		expires = sql.NullInt64{Int64: micros(cov.End), Valid: true}
+	}
+	data := map[string]any{"owner": in.Owner, "product": in.Product, "status": string(in.Status), "region": in.Region}
+	action, event := icpcheck.PutCreated, "instance.create"
+	if old == nil {
+		_, err = tx.exec(`INSERT INTO instances (id, owner, product, status, region, expires_at, doc, issued, quota, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, $8, $8)`,
+			in.ID, in.Owner, in.Product, string(in.Status), in.Region, expires, string(doc), micros(tx.now))
+	} else {
+		action, event = icpcheck.PutUpdated, "instance.update"
+		_, err = tx.exec(`UPDATE instances SET owner = $2, product = $3, status = $4, region = $5, expires_at = $6, doc = $7, updated_at = $8
+			WHERE id = $1`,
+			in.ID, in.Owner, in.Product, string(in.Status), in.Region, expires, string(doc), micros(tx.now))
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := tx.audit(event, in.ID, data); err != nil {
+		return "", err
+	}
+	if in.Status == icpcheck.StatusReleased {
+		if err := tx.invalidateUnbound(in.ID); err != nil {
+			return "", err
+		}
+	}
+	return action, nil
+}
+
+// invalidateUnbound makes the unbound numbers of a released instance invalid; they stay
+// counted against its quota.
+func (tx *Tx) invalidateUnbound(instanceID string) error {
+	rows, err := tx.query(`SELECT sn FROM numbers WHERE instance_id = $1 AND state = $2 ORDER BY seq`, instanceID, icpcheck.NumberUnbound)
+	if err != nil {
+		return err
+	}
+	var sns []string
+	for rows.Next() {
+		var sn string
+		if err := rows.Scan(&sn); err != nil {
+			rows.Close()
+			return err
+		}
+		sns = append(sns, sn)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, sn := range sns {
+		if err := tx.setNumberState(sn, icpcheck.NumberUnbound, icpcheck.NumberInvalid, "released"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FindInstance returns a stored instance. A customer finds only its own.
+func (db *DB) FindInstance(ctx context.Context, id string) (*icpcheck.InstanceRecord, error) {
+	if _, err := icpcheck.RequireActor(ctx); err != nil {
+		return nil, err
+	}
+	var rec *icpcheck.InstanceRecord
+	err := db.view(ctx, "FindInstance", func(tx *Tx) error {
+		r, err := tx.visibleInstance(id, false)
+		if err == nil {
+			rec = &r.InstanceRecord
+		}
+		return err
+	})
+	return rec, err
+}
+
+// FindInstances returns a page of instances in id order and the total that match. A
+// customer finds only its own.
+func (db *DB) FindInstances(ctx context.Context, f icpcheck.InstanceFilter) ([]*icpcheck.InstanceRecord, int, error) {
+	actor, err := icpcheck.RequireActor(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	limit, err := page(f.Offset, f.Limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	var w where
+	switch {
+	case f.Owner != "" && !actor.CanActFor(f.Owner):
+		w.never()
+	case f.Owner != "":
+		w.add("owner = ?", f.Owner)
+	case actor.Role != icpcheck.RoleAdmin:
+		w.add("owner = ?", actor.Account)
+	}
+	if f.Product != "" {
+		w.add("product = ?", f.Product)
+	}
+	if f.Status != "" {
+		w.add("status = ?", string(f.Status))
+	}
+	if f.IDs != nil {
+		if len(f.IDs) == 0 {
+			w.never()
+		} else {
+			w.in("id", f.IDs)
+		}
+	}
+	recs := []*icpcheck.InstanceRecord{}
+	var total int
+	err = db.view(ctx, "FindInstances", func(tx *Tx) error {
+		var err error
+		if total, err = tx.count(`SELECT COUNT(*) FROM instances`+w.sql(), w.args...); err != nil || total == 0 {
+			return err
+		}
+		rows, err := tx.query(`SELECT `+instanceColumns+w.sql()+` ORDER BY id`+limit, w.args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanInstance(rows)
+			if err != nil {
+				return err
+			}
+			recs = append(recs, &r.InstanceRecord)
+		}
+		return rows.Err()
+	})
+	return recs, total, err
+}
+
+// CheckInstance checks a stored instance at a moment, with the quota check filled in from
+// its ledger.
+func (db *DB) CheckInstance(ctx context.Context, id string, at time.Time) (*icpcheck.CheckResult, error) {
+	rec, err := db.FindInstance(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return eligibility.CheckWithLedger(rec.Instance, db.policy, at, rec.Issued), nil
+}

@@ -1,0 +1,60 @@
+package sqlstore
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/icpcheck/icpcheck"
+)
+
+// where builds the WHERE clause of a listing from optional conditions, numbering the
+// placeholders as it goes: each condition is written with ? for its one value.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, arg any) {
+	w.args = append(w.args, arg)
+	w.conds = append(w.conds, strings.Replace(cond, "?", "$"+strconv.Itoa(len(w.args)), 1))
+}
+
+// addAll adds a condition with a value per ? in it.
+func (w *where) addAll(cond string, args ...any) {
+	for _, a := range args {
+		w.args = append(w.args, a)
+		cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(w.args)), 1)
+	}
+	w.conds = append(w.conds, cond)
+}
+
+// in adds "col IN (...)" for values.
+func (w *where) in(col string, values []string) {
+	marks := make([]string, len(values))
+	args := make([]any, len(values))
+	for i, v := range values {
+		marks[i], args[i] = "?", v
+	}
+	w.addAll(col+" IN ("+strings.Join(marks, ", ")+")", args...)
+}
+
+// never adds a condition no row meets: a customer asked for another account's rows.
+func (w *where) never() { w.conds = append(w.conds, "1 = 0") }
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// page returns the LIMIT and OFFSET clause of a listing, or EINVALID bad_page for a negative
+// offset. The numbers are formatted in: they are ints, never user text.
+func page(offset, limit int) (string, error) {
+	if offset < 0 || limit < 0 {
+		return "", icpcheck.Invalid("offset", "bad_page")
+	}
+	return " LIMIT " + itoa(icpcheck.PageLimit(limit)) + " OFFSET " + itoa(offset), nil
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
