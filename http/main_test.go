@@ -72,6 +72,13 @@ type env struct {
 // starts at storetest.Start, while signatures use the real clock.
 func mustOpenEnv(tb testing.TB, o opener) *env {
 	tb.Helper()
+	return mustOpenEnvWith(tb, o, nil)
+}
+
+// mustOpenEnvWith is mustOpenEnv with a hook that may wrap the store or set more of the
+// server before it opens.
+func mustOpenEnvWith(tb testing.TB, o opener, configure func(s *icphttp.Server)) *env {
+	tb.Helper()
 	e := &env{Clock: storetest.NewClock(storetest.Start), Logs: &syncBuffer{}}
 	e.admin = icpcheck.NewContextWithActor(context.Background(), icpcheck.Operator)
 	logger := slog.New(slog.NewJSONHandler(e.Logs, nil))
@@ -87,6 +94,9 @@ func mustOpenEnv(tb testing.TB, o opener) *env {
 	s.Logger = logger
 	s.Metrics = m
 	s.Now = e.Clock.Now
+	if configure != nil {
+		configure(s)
+	}
 	if err := s.Open(); err != nil {
 		tb.Fatal(err)
 	}
