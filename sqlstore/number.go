@@ -63,8 +63,13 @@ func (tx *Tx) number(sn string, lock bool) (*icpcheck.ServiceNumber, error) {
 // setNumberState moves a number from one state to another, guarded so that a number that
 // left from meanwhile is not touched; reason is kept when it becomes invalid.
 func (tx *Tx) setNumberState(sn string, from, to icpcheck.NumberState, reason string) error {
-	n, err := tx.exec(`UPDATE numbers SET state = $3, voided_reason = CASE WHEN $3 = 3 THEN $4 ELSE voided_reason END, updated_at = $5
-		WHERE sn = $1 AND state = $2`, sn, int(from), int(to), reason, micros(tx.now))
+	q := `UPDATE numbers SET state = $3, updated_at = $4 WHERE sn = $1 AND state = $2`
+	args := []any{sn, int(from), int(to), micros(tx.now)}
+	if to == icpcheck.NumberInvalid {
+		q = `UPDATE numbers SET state = $3, updated_at = $4, voided_reason = $5 WHERE sn = $1 AND state = $2`
+		args = append(args, reason)
+	}
+	n, err := tx.exec(q, args...)
 	if err != nil {
 		return err
 	}
