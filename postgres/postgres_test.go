@@ -135,3 +135,18 @@ func TestOpenUnreachable(t *testing.T) {
 		t.Fatal("opening a malformed DSN succeeded")
 	}
 }
+
+func openTarget(dsn string) (*sqlstore.DB, error) {
+	return postgres.Open(context.Background(), dsn, sqlstore.Options{})
+}
+
+func TestMain(m *testing.M) {
+	storetest.CrashChild(openTarget)
+	os.Exit(m.Run())
+}
+
+// TestCrash kills clients that issue numbers with SIGKILL, many times, mid-transaction or
+// not: nothing they reported is lost and no quota is exceeded.
+func TestCrash(t *testing.T) {
+	storetest.RunCrash(t, NewSchema(t), 10, openTarget, nil)
+}

@@ -54,3 +54,21 @@ func TestOpen(t *testing.T) {
 		t.Fatal("opening an empty path succeeded")
 	}
 }
+
+func TestMain(m *testing.M) {
+	storetest.CrashChild(func(path string) (*sqlstore.DB, error) { return sqlite.Open(path, sqlstore.Options{}) })
+	os.Exit(m.Run())
+}
+
+// TestCrash kills processes that issue numbers with SIGKILL, many times: nothing they
+// reported is lost, no quota is exceeded, and the file passes SQLite's integrity check.
+func TestCrash(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "crash.db")
+	open := func(path string) (*sqlstore.DB, error) { return sqlite.Open(path, sqlstore.Options{}) }
+	storetest.RunCrash(t, path, 20, open, func(t *testing.T, db *sqlstore.DB) {
+		var result string
+		if err := db.QueryRow(t.Context(), `PRAGMA integrity_check`).Scan(&result); err != nil || result != "ok" {
+			t.Fatalf("integrity_check: %q (%v)", result, err)
+		}
+	})
+}
