@@ -28,6 +28,7 @@ func Run(t *testing.T, open OpenFunc) {
 	t.Run("Void", func(t *testing.T) { testVoid(t, open) })
 	t.Run("Release", func(t *testing.T) { testRelease(t, open) })
 	t.Run("Filings", func(t *testing.T) { testFilings(t, open) })
+	t.Run("Findings", func(t *testing.T) { testFindings(t, open) })
 	t.Run("FilingInput", func(t *testing.T) { testFilingInput(t, open) })
 	t.Run("Authorization", func(t *testing.T) { testAuthorization(t, open) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
