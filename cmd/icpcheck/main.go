@@ -163,6 +163,11 @@ func (m *Main) rootCommand() *cobra.Command {
 		m.checkCommand(),
 		m.policyCommand(),
 		m.demoCommand(),
+		m.importCommand(),
+		m.keysCommand(),
+		m.numbersCommand(),
+		m.filingsCommand(),
+		m.auditCommand(),
 	)
 	return root
 }
