@@ -33,7 +33,7 @@
 //	InvalidParameter             400     a malformed query or form, a parameter given twice, Format other than JSON
 //	InvalidVersion               400     Version is not 2015-05-12
 //	InvalidAction.NotFound       404     Action is not one of the four
-//	UnsupportedHTTPMethod        405     neither GET nor POST
+//	UnsupportedHTTPMethod        400     neither GET nor POST
 //	RequestBodyTooLarge          413     a body over MaxBodySize
 //	InvalidAccessKeyId.NotFound  404     no such AccessKey
 //	SignatureDoesNotMatch        400     a wrong secret or a tampered request

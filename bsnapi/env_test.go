@@ -32,11 +32,12 @@ const (
 // env is a running Filing Service API over a store seeded with the three accounts' keys and
 // a few instances.
 type env struct {
-	store *fakeStore
-	srv   *httptest.Server
-	logs  *logBuffer
-	keys  map[string]*icpcheck.AccessKey // by account
-	skew  atomic.Int64                   // added to the server's clock, in seconds
+	store   *fakeStore
+	handler http.Handler
+	srv     *httptest.Server
+	logs    *logBuffer
+	keys    map[string]*icpcheck.AccessKey // by account
+	skew    atomic.Int64                   // added to the server's clock, in seconds
 }
 
 // newEnv starts the API with the default policy and seeds it.
@@ -49,7 +50,8 @@ func newEnv(tb testing.TB) *env {
 		return time.Now().Add(time.Duration(e.skew.Load()) * time.Second)
 	}}
 	logger := slog.New(slog.NewJSONHandler(e.logs, nil))
-	e.srv = httptest.NewServer(bsnapi.New(e.store, bsnapi.Options{Policy: p, Verifier: verifier, Logger: logger}))
+	e.handler = bsnapi.New(e.store, bsnapi.Options{Policy: p, Verifier: verifier, Logger: logger})
+	e.srv = httptest.NewServer(e.handler)
 	tb.Cleanup(e.srv.Close)
 
 	ctx := icpcheck.NewContextWithActor(context.Background(), icpcheck.Operator)
