@@ -123,26 +123,22 @@ func TestGetBsnByResource(t *testing.T) {
 			t.Fatalf("%d %v", r.status, r.body)
 		}
 	})
-	t.Run("AnotherCustomersAliuid", func(t *testing.T) {
-		wantError(t, e.do(t, bob, signature.V3, http.MethodPost, rpc("GetBsnByResource",
-			"resourceType", "1", "resourceId", "i-alice-1", "aliuid", alice), nil), bsnapi.CodeAccountMismatch, 403)
-	})
-	t.Run("AnotherCustomersInstance", func(t *testing.T) {
-		wantError(t, e.do(t, bob, signature.V3, http.MethodPost, rpc("GetBsnByResource",
-			"resourceType", "1", "resourceId", "i-alice-1", "aliuid", bob), nil), bsnapi.CodeInstanceInvalid, 400)
-	})
-	t.Run("AdminWrongOwner", func(t *testing.T) {
-		wantError(t, e.do(t, adminAccount, signature.V3, http.MethodPost, rpc("GetBsnByResource",
-			"resourceType", "1", "resourceId", "i-alice-1", "aliuid", bob), nil), bsnapi.CodeNotOwner, 400)
-	})
-	t.Run("WrongProduct", func(t *testing.T) {
-		wantError(t, e.do(t, alice, signature.V3, http.MethodPost, rpc("GetBsnByResource",
-			"resourceType", "9", "resourceId", "i-alice-1", "aliuid", alice), nil), bsnapi.CodeInstanceInvalid, 400)
-	})
-	t.Run("NoProduct", func(t *testing.T) {
-		wantError(t, e.do(t, alice, signature.V3, http.MethodPost, rpc("GetBsnByResource",
-			"resourceType", "7", "resourceId", "i-alice-1", "aliuid", alice), nil), bsnapi.CodeProductType, 400)
-	})
+	for _, tc := range []struct {
+		name, caller, resourceType, aliuid string
+		code                               string
+		status                             int
+	}{
+		{"AnotherCustomersAliuid", bob, "1", alice, bsnapi.CodeAccountMismatch, 403},
+		{"AnotherCustomersInstance", bob, "1", bob, bsnapi.CodeInstanceInvalid, 400},
+		{"AdminWrongOwner", adminAccount, "1", bob, bsnapi.CodeNotOwner, 400},
+		{"WrongProduct", alice, "9", alice, bsnapi.CodeInstanceInvalid, 400},
+		{"NoProduct", alice, "7", alice, bsnapi.CodeProductType, 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wantError(t, e.do(t, tc.caller, signature.V3, http.MethodPost, rpc("GetBsnByResource",
+				"resourceType", tc.resourceType, "resourceId", "i-alice-1", "aliuid", tc.aliuid), nil), tc.code, tc.status)
+		})
+	}
 }
 
 func TestGetBsnBySn(t *testing.T) {
@@ -237,7 +233,7 @@ func TestGrantBsnCode(t *testing.T) {
 		{"AlreadyGranted", grant(alice, "Sn", sns[0], "AliUid", alice, "GrantToAliuid", adminAccount), bsnapi.CodeOperationFailed, 400},
 		{"Bound", grant(alice, "Sn", sns[2], "AliUid", alice, "GrantToAliuid", bob), bsnapi.CodeOperationFailed, 400},
 		{"NoSuchNumber", grant(alice, "Sn", icpcheck.NewSN(), "AliUid", alice, "GrantToAliuid", bob), bsnapi.CodeSNNotFound, 400},
-		{"LongNotes", grant(alice, "Sn", sns[3], "AliUid", alice, "GrantToAliuid", bob, "Notes", strings.Repeat("注", 257)), "InvalidParameter", 400},
+		{"LongNotes", grant(alice, "Sn", sns[3], "AliUid", alice, "GrantToAliuid", bob, "Notes", strings.Repeat("注", bsnapi.MaxNotes+1)), "InvalidParameter", 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) { wantError(t, tc.r, tc.code, tc.status) })
 	}

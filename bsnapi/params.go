@@ -9,8 +9,8 @@ import (
 	"github.com/icpcheck/icpcheck"
 )
 
-// MaxNotes bounds GrantBsnCode's Notes, in characters.
-const MaxNotes = 256
+// MaxNotes bounds GrantBsnCode's Notes, in characters, as the store does.
+const MaxNotes = 512
 
 // params are a request's parameters. Each getter refuses a parameter given more than once:
 // both values are signed, and acting on either one would be a guess.
