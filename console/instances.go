@@ -32,6 +32,7 @@ type instanceRow struct {
 	Record    *icpcheck.InstanceRecord
 	Eligible  bool
 	Failing   []string // codes of the failing checks
+	Warnings  []string // codes of the checks that warn: an expiry within the reminder window
 	ExpiresAt time.Time
 	Quota     int
 	Remaining int
@@ -155,6 +156,7 @@ func (h *handler) instanceRow(rec *icpcheck.InstanceRecord, now time.Time) insta
 		Record:    rec,
 		Eligible:  res.Eligible(),
 		Failing:   res.Codes(icpcheck.Fail),
+		Warnings:  res.Codes(icpcheck.Warn),
 		ExpiresAt: res.ExpiresAt,
 		Quota:     res.Quota,
 		Remaining: max(res.Quota-rec.Issued, 0),
