@@ -66,6 +66,10 @@ type Main struct {
 	PolicyFile string
 	LangTag    string
 
+	// AccessKeyID and AccessKeySecret sign requests in --server mode (remote.go).
+	AccessKeyID     string
+	AccessKeySecret string
+
 	lang    i18n.Lang
 	policy  *icpcheck.Policy
 	closers []func() error
@@ -157,6 +161,7 @@ func (m *Main) rootCommand() *cobra.Command {
 	f.StringVar(&m.DB, "db", m.env("ICPCHECK_DB", "icpcheck.db"), "store: a SQLite file, or postgres://... (env ICPCHECK_DB)")
 	f.StringVar(&m.Server, "server", m.env("ICPCHECK_SERVER", ""), "URL of a running icpcheck server to work against instead of the local store (env ICPCHECK_SERVER)")
 	f.StringVar(&m.PolicyFile, "policy", m.env("ICPCHECK_POLICY", ""), "policy YAML file; default: the embedded Alibaba Cloud policy (env ICPCHECK_POLICY)")
+	m.remoteFlags(f)
 	f.StringVar(&m.LangTag, "lang", m.env("ICPCHECK_LANG", "zh-CN"), "language of messages: zh-CN or en (env ICPCHECK_LANG)")
 
 	root.AddCommand(
@@ -168,6 +173,7 @@ func (m *Main) rootCommand() *cobra.Command {
 		m.numbersCommand(),
 		m.filingsCommand(),
 		m.auditCommand(),
+		m.serveCommand(),
 	)
 	return root
 }

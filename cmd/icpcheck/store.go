@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 
 	"github.com/icpcheck/icpcheck"
 	"github.com/icpcheck/icpcheck/postgres"
@@ -17,8 +16,7 @@ import (
 // when the command ends.
 func (m *Main) Store(ctx context.Context) (icpcheck.Store, context.Context, error) {
 	if m.Server != "" {
-		// --server: the HTTP client of a running server's REST API (remote.go) goes here.
-		return nil, nil, usageError{errors.New("--server is not supported by this build")}
+		return m.remoteStore(ctx)
 	}
 	p, err := m.Policy()
 	if err != nil {
