@@ -71,6 +71,9 @@ func TestCatalog(t *testing.T) {
 		add("origin", o)
 	}
 	add("verdict", advice.FilingNeeded, advice.NotNeeded, advice.OriginUnreachable, advice.FileThroughISP, advice.FileThroughOtherProvider)
+	for _, listing := range []string{"instances", "numbers", "filings", "findings"} {
+		want = append(want, "console."+listing+".empty", "console."+listing+".empty_filtered")
+	}
 	p := policy.Default()
 	for _, name := range p.ProductOrder {
 		add("access_method", p.Products[name].AccessMethod)

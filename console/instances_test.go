@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,8 +11,11 @@ import (
 
 	"github.com/icpcheck/icpcheck"
 	"github.com/icpcheck/icpcheck/demo"
+	"github.com/icpcheck/icpcheck/eligibility"
 	"github.com/icpcheck/icpcheck/i18n"
 )
+
+var nextLink = regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
 
 var instanceLink = regexp.MustCompile(`href="/console/instances/([^"?#/]+)"`)
 
@@ -34,22 +38,10 @@ func TestInstances(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		seen := map[string]bool{}
-		for page := 1; ; page++ {
-			p := b.Get("/console/instances?page=" + itoa(page))
-			if p.Status != http.StatusOK {
-				t.Fatalf("page %d: status=%d", page, p.Status)
-			}
-			ids := instanceIDs(p.Body)
-			if len(ids) == 0 {
-				break
-			}
-			for _, id := range ids {
-				rec, err := e.Store.FindInstance(adminCtx(), id)
-				if err != nil || rec.Instance.Owner != demo.Customer {
-					t.Fatalf("the customer's listing shows %s, owned by another account", id)
-				}
-				seen[id] = true
+		seen := walkPages(t, b, "/console/instances")
+		for id := range seen {
+			if rec, err := e.Store.FindInstance(adminCtx(), id); err != nil || rec.Instance.Owner != demo.Customer {
+				t.Fatalf("the customer's listing shows %s, owned by another account", id)
 			}
 		}
 		if len(seen) != want {
@@ -87,6 +79,13 @@ func TestInstances(t *testing.T) {
 		}
 	})
 
+	t.Run("PastTheLastPage", func(t *testing.T) {
+		p := b.Get("/console/instances?page=500")
+		if p.Status != http.StatusOK || !contains(p.Body, i18n.T(i18n.ZH, "console.page.first")) || len(instanceIDs(p.Body)) != 0 {
+			t.Fatalf("status=%d; want an empty page that links back to the first", p.Status)
+		}
+	})
+
 	t.Run("ErrBadFilter", func(t *testing.T) {
 		for _, q := range []string{"status=broken", "eligible=maybe", "product=ECS!", "page=0", "page=abc", "page=99999999999"} {
 			p := b.Get("/console/instances?" + q + "&lang=en")
@@ -120,10 +119,52 @@ func TestInstances(t *testing.T) {
 		if p := a.Get("/console/instances/i-demo-other-customer"); p.Status != http.StatusOK {
 			t.Fatalf("admin on another account's instance: status=%d", p.Status)
 		}
+		// Every account's instances, page by page, and the ineligible ones among them.
+		all, _, _ := e.Store.FindInstances(adminCtx(), icpcheck.InstanceFilter{Limit: icpcheck.MaxPageSize})
+		ineligible := 0
+		for _, rec := range all {
+			if !eligibility.CheckWithLedger(rec.Instance, e.Store.Policy(), e.Clock.Now(), rec.Issued).Eligible() {
+				ineligible++
+			}
+		}
+		if got := walkPages(t, a, "/console/instances"); len(got) != len(all) {
+			t.Fatalf("the pages show %d instances, want %d", len(got), len(all))
+		}
+		if got := walkPages(t, a, "/console/instances?eligible=no"); len(got) != ineligible || ineligible <= 20 {
+			t.Fatalf("the pages of eligible=no show %d instances, want %d (over one page)", len(got), ineligible)
+		}
 		if p := a.Get("/console/instances?owner=abc"); p.Status != http.StatusBadRequest {
 			t.Fatalf("owner=abc: status=%d, want 400", p.Status)
 		}
 	})
+}
+
+// walkPages follows a listing's "next" links from path and returns every instance shown,
+// failing when a page holds more than a page's rows or the same instance shows twice.
+func walkPages(t *testing.T, b *browser, path string) map[string]bool {
+	t.Helper()
+	seen := map[string]bool{}
+	for pages := 0; path != ""; pages++ {
+		if pages > 1000 {
+			t.Fatal("the pager never ends")
+		}
+		p := b.Get(path)
+		ids := instanceIDs(p.Body)
+		if p.Status != http.StatusOK || len(ids) > 20 {
+			t.Fatalf("%s: status=%d, %d rows", path, p.Status, len(ids))
+		}
+		for _, id := range ids {
+			if seen[id] {
+				t.Fatalf("%s shows %s again", path, id)
+			}
+			seen[id] = true
+		}
+		path = ""
+		if m := nextLink.FindStringSubmatch(p.Body); m != nil {
+			path = html.UnescapeString(m[1])
+		}
+	}
+	return seen
 }
 
 func TestChecklist(t *testing.T) {
