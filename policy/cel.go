@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"cel.dev/cel-go/cel"
@@ -25,7 +26,9 @@ const (
 //	subscribed_months  whole months of subscribed time, renewals counted (int)
 //	subscribed_days    days of day and week orders (int)
 //	max_order_cny      the largest single order (double)
-func newEnv() (*cel.Env, error) {
+//
+// The environment is built once: it is immutable, safe for concurrent use, and costly to make.
+var newEnv = sync.OnceValues(func() (*cel.Env, error) {
 	return cel.NewEnv(
 		cel.Variable("instance", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("at", cel.TimestampType),
@@ -36,7 +39,7 @@ func newEnv() (*cel.Env, error) {
 		cel.ParserExpressionSizeLimit(maxExprSize),
 		cel.ParserRecursionLimit(maxExprDepth),
 	)
-}
+})
 
 func compile(env *cel.Env, expr string) (func(*icpcheck.Instance, time.Time) (bool, error), error) {
 	ast, iss := env.Compile(expr)
