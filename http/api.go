@@ -22,7 +22,7 @@ type route struct {
 // registerREST registers every REST route, and a catch-all under /v1/ is deliberately
 // absent: unknown paths and methods fall to notRouted, which tells 404 from 405.
 func (s *Server) registerREST(mux *http.ServeMux) {
-	for _, rt := range s.restRoutes() {
+	for _, rt := range append(s.restRoutes(), s.monitorRoutes()...) {
 		mux.Handle(rt.pattern, s.api(rt.limit, rt.serve))
 		s.routes = append(s.routes, rt.pattern)
 	}

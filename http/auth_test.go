@@ -78,6 +78,9 @@ func testAuthorizationMatrix(t *testing.T, o opener) {
 		"POST /v1/keys":                         {"/v1/keys", `{"account":"` + bob + `","role":"admin"}`, false},
 		"GET /v1/keys/{id}":                     {"/v1/keys/" + e.AliceKey.ID, "", false},
 		"DELETE /v1/keys/{id}":                  {"/v1/keys/" + e.AliceKey.ID, "", false},
+		"GET /v1/findings":                      {"/v1/findings", "", false}, // this server has no monitoring: 404 for all
+		"POST /v1/monitors/{monitor}/run":       {"/v1/monitors/expiry/run", "", false},
+		"POST /v1/advice":                       {"/v1/advice", `{"domain":"www.example.com","service":"waf","origin":"self_managed"}`, true},
 	}
 	secrets := []string{alice, in.ID, sns[0].SN, sns[1].SN, f.ID, e.AliceKey.ID, e.AliceKey.Secret, "alice-secret.cn"}
 	eventsBefore, err := e.DB.FindAuditEvents(e.admin, icpcheck.AuditFilter{Limit: icpcheck.MaxPageSize})

@@ -41,6 +41,7 @@ type Authenticator interface {
 type Server struct {
 	Addr    string // host:port to listen on; ":0" picks a free port, which Addr then holds
 	Store   icpcheck.Store
+	Monitor icpcheck.MonitorService // runs the monitors and lists findings; nil: findings from Store, if it keeps them
 	Policy  *icpcheck.Policy
 	Auth    Authenticator // verifies the signatures of REST requests
 	Logger  *slog.Logger
