@@ -17,7 +17,7 @@ import (
 
 // testDSN returns the DSN of the test database, skipping the test when ICPCHECK_TEST_POSTGRES
 // is unset.
-func testDSN(t *testing.T) string {
+func testDSN(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv("ICPCHECK_TEST_POSTGRES")
 	if dsn == "" {
@@ -28,7 +28,7 @@ func testDSN(t *testing.T) string {
 
 // NewSchema creates a schema of its own for the test, dropped when the test ends, and returns
 // a DSN whose connections work in it.
-func NewSchema(t *testing.T) string {
+func NewSchema(t testing.TB) string {
 	t.Helper()
 	dsn := testDSN(t)
 	var b [6]byte

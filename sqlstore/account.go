@@ -132,7 +132,7 @@ func (tx *Tx) key(id string) (*icpcheck.AccessKey, error) {
 // no actor.
 func (db *DB) FindAccessKey(ctx context.Context, id string) (*icpcheck.AccessKey, error) {
 	var key *icpcheck.AccessKey
-	err := db.view(ctx, "FindAccessKey", func(tx *Tx) error {
+	err := db.lookup(ctx, "FindAccessKey", func(tx *Tx) error {
 		var err error
 		key, err = tx.key(id)
 		return err
@@ -207,7 +207,7 @@ func (db *DB) FindAccount(ctx context.Context, id string) (*icpcheck.Account, er
 		return nil, icpcheck.Errorf(icpcheck.ENOTFOUND, "account_not_found")
 	}
 	var a *icpcheck.Account
-	err = db.view(ctx, "FindAccount", func(tx *Tx) error {
+	err = db.lookup(ctx, "FindAccount", func(tx *Tx) error {
 		var err error
 		a, err = tx.account(id)
 		return err

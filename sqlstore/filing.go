@@ -254,7 +254,7 @@ func (db *DB) FindFiling(ctx context.Context, id string) (*icpcheck.Filing, erro
 		return nil, err
 	}
 	var f *icpcheck.Filing
-	err := db.view(ctx, "FindFiling", func(tx *Tx) error {
+	err := db.lookup(ctx, "FindFiling", func(tx *Tx) error {
 		var err error
 		f, err = tx.filing(id, false)
 		return err

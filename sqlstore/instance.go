@@ -169,7 +169,7 @@ func (db *DB) FindInstance(ctx context.Context, id string) (*icpcheck.InstanceRe
 		return nil, err
 	}
 	var rec *icpcheck.InstanceRecord
-	err := db.view(ctx, "FindInstance", func(tx *Tx) error {
+	err := db.lookup(ctx, "FindInstance", func(tx *Tx) error {
 		r, err := tx.visibleInstance(id, false)
 		if err == nil {
 			rec = &r.InstanceRecord

@@ -193,7 +193,7 @@ func (db *DB) FindNumber(ctx context.Context, sn string) (*icpcheck.ServiceNumbe
 		return nil, err
 	}
 	var n *icpcheck.ServiceNumber
-	err := db.view(ctx, "FindNumber", func(tx *Tx) error {
+	err := db.lookup(ctx, "FindNumber", func(tx *Tx) error {
 		var err error
 		n, err = tx.number(sn, false)
 		return err

@@ -23,6 +23,7 @@ const (
 // one transaction. It carries the context, the actor and the moment of the call that opened
 // it: a Tx lives exactly as long as that call.
 type Tx struct {
+	q      querier // the transaction, or the read pool for a single-statement read
 	tx     *sql.Tx
 	db     *DB
 	ctx    context.Context
@@ -60,7 +61,7 @@ func (db *DB) tryUpdate(ctx context.Context, actor icpcheck.Actor, fn func(*Tx) 
 	if err != nil {
 		return err
 	}
-	tx := &Tx{tx: sqlTx, db: db, ctx: ctx, actor: actor, now: db.now()}
+	tx := &Tx{q: sqlTx, tx: sqlTx, db: db, ctx: ctx, actor: actor, now: db.now()}
 	defer sqlTx.Rollback()
 	if err := fn(tx); err != nil {
 		return err
@@ -80,15 +81,35 @@ func (db *DB) view(ctx context.Context, op string, fn func(*Tx) error) error {
 		return db.fail(op, err)
 	}
 	defer sqlTx.Rollback()
-	tx := &Tx{tx: sqlTx, db: db, ctx: ctx, actor: actor, now: db.now()}
-	if err := fn(tx); err != nil {
-		var e *icpcheck.Error
-		if errors.As(err, &e) {
-			return err
-		}
-		return db.fail(op, err)
+	tx := &Tx{q: sqlTx, tx: sqlTx, db: db, ctx: ctx, actor: actor, now: db.now()}
+	if err := db.domainOr(op, fn(tx)); err != nil {
+		return err
 	}
 	return sqlTx.Commit()
+}
+
+// lookup runs fn, which reads with a single statement, on the read pool without a
+// transaction: a lookup needs no snapshot, and BEGIN and COMMIT would triple its round trips.
+func (db *DB) lookup(ctx context.Context, op string, fn func(*Tx) error) error {
+	actor, _ := icpcheck.ActorFromContext(ctx)
+	return db.domainOr(op, fn(&Tx{q: db.read, db: db, ctx: ctx, actor: actor, now: db.now()}))
+}
+
+// domainOr returns err as it is when it is the store's own error, and as db.fail makes it
+// otherwise.
+func (db *DB) domainOr(op string, err error) error {
+	var e *icpcheck.Error
+	if err == nil || errors.As(err, &e) {
+		return err
+	}
+	return db.fail(op, err)
+}
+
+// querier is what a Tx reads and writes through: a transaction, or a pool.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // fail turns a database error into the store's: EUNAVAILABLE when the database cannot be
@@ -126,7 +147,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 func (tx *Tx) exec(query string, args ...any) (int64, error) {
-	res, err := tx.tx.ExecContext(tx.ctx, query, args...)
+	res, err := tx.q.ExecContext(tx.ctx, query, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -134,11 +155,11 @@ func (tx *Tx) exec(query string, args ...any) (int64, error) {
 }
 
 func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(tx.ctx, query, args...)
+	return tx.q.QueryRowContext(tx.ctx, query, args...)
 }
 
 func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
-	return tx.tx.QueryContext(tx.ctx, query, args...)
+	return tx.q.QueryContext(tx.ctx, query, args...)
 }
 
 // forUpdate returns query with the dialect's row-locking clause appended.
