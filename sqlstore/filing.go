@@ -385,7 +385,7 @@ func (db *DB) transition(ctx context.Context, op, id string, from []icpcheck.Fil
 		if !slices.Contains(from, f.State) {
 			return stateError(f.State)
 		}
-		n, err := tx.numberForFiling(f.SN)
+		n, err := tx.anyNumber(f.SN, true) // the filer may be its grantee
 		if err != nil {
 			return err
 		}
@@ -418,16 +418,6 @@ func (db *DB) transition(ctx context.Context, op, id string, from []icpcheck.Fil
 		return nil, err
 	}
 	return f, nil
-}
-
-// numberForFiling reads and locks a filing's number whoever the actor is: the filer may be
-// its grantee, and a grant is never taken back.
-func (tx *Tx) numberForFiling(sn string) (*icpcheck.ServiceNumber, error) {
-	q := tx.forUpdate(`SELECT ` + numberColumns + ` WHERE n.sn = $1`)
-	if tx.db.dialect.ForUpdate != "" {
-		q += " OF n"
-	}
-	return scanNumber(tx.queryRow(q, sn))
 }
 
 // SubmitFiling verifies the access information against the instance and submits the filing

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -38,26 +39,30 @@ func scanNumber(row interface{ Scan(...any) error }) (*icpcheck.ServiceNumber, e
 // ENOTFOUND sn_not_found when it does not exist or the actor is neither its owner nor its
 // grantee (nor an admin). Numbers are kept in lower case; any case finds them.
 func (tx *Tx) number(sn string, lock bool) (*icpcheck.ServiceNumber, error) {
+	n, err := tx.anyNumber(sn, lock)
+	if err != nil {
+		return nil, err
+	}
+	if !tx.actor.CanActFor(n.Owner) && (n.GrantedTo == "" || !tx.actor.CanActFor(n.GrantedTo)) {
+		return nil, icpcheck.Errorf(icpcheck.ENOTFOUND, "sn_not_found")
+	}
+	return n, nil
+}
+
+// anyNumber returns a number whoever the actor is, locked when lock is set.
+func (tx *Tx) anyNumber(sn string, lock bool) (*icpcheck.ServiceNumber, error) {
 	if !icpcheck.ValidSN(sn) {
 		return nil, icpcheck.Errorf(icpcheck.ENOTFOUND, "sn_not_found")
 	}
 	q := `SELECT ` + numberColumns + ` WHERE n.sn = $1`
 	if lock {
-		q = tx.forUpdate(q)
-		if tx.db.dialect.ForUpdate != "" {
-			q += " OF n" // lock the number, not the instance it joins
-		}
+		q += tx.db.dialect.lockOf("n") // the number, not the instance it joins
 	}
 	n, err := scanNumber(tx.queryRow(q, strings.ToLower(sn)))
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil, icpcheck.Errorf(icpcheck.ENOTFOUND, "sn_not_found")
-	case err != nil:
-		return nil, err
-	case !tx.actor.CanActFor(n.Owner) && (n.GrantedTo == "" || !tx.actor.CanActFor(n.GrantedTo)):
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, icpcheck.Errorf(icpcheck.ENOTFOUND, "sn_not_found")
 	}
-	return n, nil
+	return n, err
 }
 
 // setNumberState moves a number from one state to another, guarded so that a number that
@@ -161,7 +166,7 @@ func (tx *Tx) issue(r *instanceRow, num int) ([]*icpcheck.ServiceNumber, error) 
 func failing(res *icpcheck.CheckResult, ignore ...string) []icpcheck.Check {
 	var out []icpcheck.Check
 	for _, c := range res.Checks {
-		if c.Status == icpcheck.Fail && !containsString(ignore, c.Code) {
+		if c.Status == icpcheck.Fail && !slices.Contains(ignore, c.Code) {
 			out = append(out, c)
 		}
 	}
@@ -176,15 +181,6 @@ func refusal(reason string, checks []icpcheck.Check) *icpcheck.Error {
 		codes[i] = c.Code
 	}
 	return &icpcheck.Error{Code: icpcheck.ECONFLICT, Reason: reason, Params: []any{strings.Join(codes, ", ")}, Checks: checks}
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // FindNumber returns a number its owner or grantee (or an admin) may see.

@@ -52,6 +52,15 @@ type Dialect struct {
 	Classify func(error) Kind
 }
 
+// lockOf returns the clause that locks, for the rest of the transaction, the rows of one
+// table (by its alias) that a joined SELECT reads.
+func (d Dialect) lockOf(alias string) string {
+	if d.ForUpdate == "" {
+		return ""
+	}
+	return d.ForUpdate + " OF " + alias
+}
+
 // DB is the store: every service of icpcheck.Store over one SQL database. It is safe for
 // concurrent use, and any number of DBs (in any number of processes) may share one database.
 type DB struct {

@@ -47,7 +47,10 @@ func (db *DB) update(ctx context.Context, op string, fn func(*Tx) error) error {
 		if errors.As(err, &e) {
 			return err
 		}
-		if db.dialect.Classify(err) != KindRetry || attempt == maxAttempts || ctx.Err() != nil {
+		// A unique violation is retried too: two writers that both found no row (two puts of a
+		// new instance) collide on inserting it, and the retry finds the row.
+		kind := db.dialect.Classify(err)
+		if (kind != KindRetry && kind != KindUnique) || attempt == maxAttempts || ctx.Err() != nil {
 			return db.fail(op, err)
 		}
 		if err := sleep(ctx, backoff(attempt)); err != nil {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"sync/atomic"
 	"testing"
 
@@ -189,7 +190,7 @@ func (m *model) filingStep(op string, f *modelFiling) {
 		from, to = []icpcheck.FilingState{icpcheck.FilingDraft, icpcheck.FilingRejected, icpcheck.FilingFiled}, icpcheck.FilingDeregistered
 	}
 	reason := extra
-	if !containsState(from, f.state) {
+	if !slices.Contains(from, f.state) {
 		reason = "filing_state"
 	}
 	m.want(op, err, reason)
@@ -199,15 +200,6 @@ func (m *model) filingStep(op string, f *modelFiling) {
 			f.num.state = to.NumberState()
 		}
 	}
-}
-
-func containsState(list []icpcheck.FilingState, s icpcheck.FilingState) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (m *model) issueRefusal(in *modelInstance, num int) string {

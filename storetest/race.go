@@ -21,6 +21,39 @@ func testRace(t *testing.T, open OpenFunc) {
 		e := NewEnv(t, open)
 		RaceBind(t, e.Admin, []*sqlstore.DB{e.DB})
 	})
+	t.Run("Put", func(t *testing.T) {
+		e := NewEnv(t, open)
+		RacePut(t, e.Admin, []*sqlstore.DB{e.DB})
+	})
+}
+
+// RacePut races goroutines, spread over dbs, to put one new instance: one creates it, the
+// others find it unchanged, and none fails.
+func RacePut(t *testing.T, admin context.Context, dbs []*sqlstore.DB) {
+	t.Helper()
+	var mu sync.Mutex
+	actions := map[icpcheck.PutAction]int{}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			act, err := dbs[i%len(dbs)].PutInstance(admin, ECS("i-put", "1001"))
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				t.Errorf("racer %d: %v", i, err)
+			}
+			actions[act]++
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if actions[icpcheck.PutCreated] != 1 || actions[icpcheck.PutUnchanged] != 15 {
+		t.Fatalf("actions %v, want 1 created and 15 unchanged", actions)
+	}
 }
 
 // RaceIssue races Racers goroutines, spread over dbs (which share one database), for the
