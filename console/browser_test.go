@@ -313,12 +313,27 @@ func TestBrowser(t *testing.T) {
 	}
 	b.shoot("08-number-granted-en")
 
+	b.open("/console/numbers")
+	b.shoot("09-numbers-en")
+
+	// Advice for a domain. The form's script shows only the fields of the chosen service.
+	b.open("/console/advice?domain=www.example.com&service=cdn&cdn_area=mainland&origin=this_provider")
+	if got := b.eval(`String(document.querySelectorAll(".checks .check").length)`); got != "2" {
+		t.Fatalf("advice shows %s rules, want 2 (the CDN filing and the origin)", got)
+	}
+	b.shoot("10-advice-en")
+	b.do(chromedp.SetValue(chromedp.CSS("#service"), "oss"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#service").dispatchEvent(new Event("change"))`))
+	if got := b.eval(`String(document.querySelector("#cdn_area").closest(".field").hidden)`); got != "true" {
+		t.Fatal("the CDN area stays shown for an OSS domain")
+	}
+
 	// File with the second number: the form comes filled in from the instance, the access
 	// check passes, and the filing is submitted.
 	b.open("/console/numbers/" + nums[1].SN)
 	b.click(`a[href="/console/filings/new?sn=` + nums[1].SN + `"]`)
 	b.fill("#domains", "www.example.com")
-	b.shoot("09-filing-new-en")
+	b.shoot("11-filing-new-en")
 	if st := b.click(`form[action="/console/filings"] button[type=submit]`); st != 200 {
 		t.Fatalf("create filing: status %d: %s", st, b.text(".problem-msg"))
 	}
@@ -332,7 +347,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("filing state reads %q", got)
 	}
 	filingURL := b.eval("location.pathname")
-	b.shoot("10-filing-submitted-en")
+	b.shoot("12-filing-submitted-en")
 
 	// Sign out.
 	b.click(`form[action="/console/signout"] button`)
@@ -348,7 +363,7 @@ func TestBrowser(t *testing.T) {
 	b.open("/console/signin?lang=zh-CN")
 	b.signIn(e.Admin)
 	b.open("/console/filings?state=submitted")
-	b.shoot("11-admin-filings-zh")
+	b.shoot("13-admin-filings-zh")
 	b.click(`a[href="` + filingURL + `"]`)
 	b.fill("#beian_num", "浙ICP备12345678号-1")
 	if st := b.click(`form[action$="/approve"] button[type=submit]`); st != 200 {
@@ -360,9 +375,28 @@ func TestBrowser(t *testing.T) {
 	if got := b.text("#beian-num"); got != "浙ICP备12345678号-1" {
 		t.Fatalf("filing number reads %q", got)
 	}
-	b.shoot("12-admin-approved-zh")
+	b.shoot("14-admin-approved-zh")
 	fl, err := e.Store.FindFiling(adminCtx(), strings.TrimPrefix(filingURL, "/console/filings/"))
 	if err != nil || fl.State != icpcheck.FilingFiled {
 		t.Fatalf("stored filing: %+v, %v", fl, err)
 	}
+
+	// The admin's view of the monitors' findings and of an account.
+	expires := demoAt.Add(10 * 24 * time.Hour)
+	finding := &icpcheck.Finding{
+		Key:     icpcheck.FindingKey(icpcheck.MonitorExpiry, icpcheck.FindingExpiring, "i-demo-expiring", "15"),
+		Monitor: icpcheck.MonitorExpiry, Kind: icpcheck.FindingExpiring, Scope: icpcheck.InstanceScope("i-demo-expiring"),
+		Owner: demo.Customer, InstanceID: "i-demo-expiring", Reminder: 15, DaysLeft: 10, ExpiresAt: &expires,
+	}
+	run := icpcheck.FindingRun{Monitor: icpcheck.MonitorExpiry, At: demoAt, Started: time.Now(), Findings: []*icpcheck.Finding{finding}}
+	if _, err := e.Store.ReconcileFindings(adminCtx(), run); err != nil {
+		t.Fatal(err)
+	}
+	b.open("/console/findings")
+	if got := b.text(".findings .check-msg"); got != finding.Message(i18n.ZH) {
+		t.Fatalf("the finding reads %q, want %q", got, finding.Message(i18n.ZH))
+	}
+	b.shoot("15-admin-findings-zh")
+	b.open("/console/account?id=" + demo.Customer)
+	b.shoot("16-admin-account-zh")
 }
