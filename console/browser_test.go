@@ -64,10 +64,9 @@ type tab struct {
 	dir  string
 }
 
-// newTab starts headless Chromium with a fresh profile.
-func newTab(t *testing.T, base string) *tab {
+// newTab starts headless Chromium (the binary exe) with a fresh profile.
+func newTab(t *testing.T, exe, base string) *tab {
 	t.Helper()
-	exe := findChromium(t)
 	// The whole browser lives at most this long, so a step that waits for an element that
 	// never comes fails the test rather than hanging it.
 	parent, cancelParent := context.WithTimeout(context.Background(), 4*time.Minute)
@@ -190,8 +189,9 @@ func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the browser test is not short")
 	}
+	exe := findChromium(t)
 	e := MustOpenEnv(t, 60)
-	b := newTab(t, e.Server.URL)
+	b := newTab(t, exe, e.Server.URL)
 
 	// Sign-in, in Chinese by default.
 	b.open("/console/")
