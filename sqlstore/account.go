@@ -109,7 +109,7 @@ func (tx *Tx) account(id string) (*icpcheck.Account, error) {
 
 const keyColumns = `k.id, k.secret, k.account_id, a.role, k.created_at FROM access_keys k JOIN accounts a ON a.id = k.account_id`
 
-func scanKey(row interface{ Scan(...any) error }) (*icpcheck.AccessKey, error) {
+func scanKey(row scanner) (*icpcheck.AccessKey, error) {
 	var k icpcheck.AccessKey
 	var role string
 	var created int64

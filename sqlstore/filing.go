@@ -19,7 +19,7 @@ import (
 const filingColumns = `id, type, filer, sn, instance_id, domains, app_name, access, state, beian_num, reject_reason,
 	created_at, updated_at, submitted_at, filed_at FROM filings`
 
-func scanFiling(row interface{ Scan(...any) error }) (*icpcheck.Filing, error) {
+func scanFiling(row scanner) (*icpcheck.Filing, error) {
 	var f icpcheck.Filing
 	var typ, state, domains, access string
 	var created, updated int64
@@ -300,28 +300,7 @@ func (db *DB) FindFilings(ctx context.Context, flt icpcheck.FilingFilter) ([]*ic
 		d, _ := normalizeDomain(flt.Domain)
 		w.add("id IN (SELECT filing_id FROM filing_domains WHERE domain = ?)", d)
 	}
-	filings := []*icpcheck.Filing{}
-	var total int
-	err = db.view(ctx, "FindFilings", func(tx *Tx) error {
-		var err error
-		if total, err = tx.count(`SELECT COUNT(*) FROM filings`+w.sql(), w.args...); err != nil || total == 0 {
-			return err
-		}
-		rows, err := tx.query(`SELECT `+filingColumns+w.sql()+` ORDER BY created_at DESC, id DESC`+limit, w.args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			f, err := scanFiling(rows)
-			if err != nil {
-				return err
-			}
-			filings = append(filings, f)
-		}
-		return rows.Err()
-	})
-	return filings, total, err
+	return findPage(db, ctx, "FindFilings", filingColumns, "filings", &w, "created_at DESC, id DESC", limit, scanFiling)
 }
 
 // UpdateFiling changes what a draft or rejected filing declares.

@@ -21,7 +21,7 @@ type instanceRow struct {
 
 const instanceColumns = `id, doc, issued, created_at, updated_at FROM instances`
 
-func scanInstance(row interface{ Scan(...any) error }) (*instanceRow, error) {
+func scanInstance(row scanner) (*instanceRow, error) {
 	var r instanceRow
 	var id, doc string
 	var created, updated int64
@@ -212,28 +212,14 @@ func (db *DB) FindInstances(ctx context.Context, f icpcheck.InstanceFilter) ([]*
 			w.in("id", f.IDs)
 		}
 	}
-	recs := []*icpcheck.InstanceRecord{}
-	var total int
-	err = db.view(ctx, "FindInstances", func(tx *Tx) error {
-		var err error
-		if total, err = tx.count(`SELECT COUNT(*) FROM instances`+w.sql(), w.args...); err != nil || total == 0 {
-			return err
-		}
-		rows, err := tx.query(`SELECT `+instanceColumns+w.sql()+` ORDER BY id`+limit, w.args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			r, err := scanInstance(rows)
+	return findPage(db, ctx, "FindInstances", instanceColumns, "instances", &w, "id", limit,
+		func(row scanner) (*icpcheck.InstanceRecord, error) {
+			r, err := scanInstance(row)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			recs = append(recs, &r.InstanceRecord)
-		}
-		return rows.Err()
-	})
-	return recs, total, err
+			return &r.InstanceRecord, nil
+		})
 }
 
 // CheckInstance checks a stored instance at a moment, with the quota check filled in from

@@ -22,7 +22,7 @@ const numberColumns = `n.sn, n.instance_id, i.product, n.owner, n.granted_to, n.
 	n.beian_num, n.seq, n.issued_at, n.updated_at, n.voided_reason
 	FROM numbers n JOIN instances i ON i.id = n.instance_id`
 
-func scanNumber(row interface{ Scan(...any) error }) (*icpcheck.ServiceNumber, error) {
+func scanNumber(row scanner) (*icpcheck.ServiceNumber, error) {
 	var n icpcheck.ServiceNumber
 	var granted, filing sql.NullString
 	var issued, updated int64
@@ -225,28 +225,7 @@ func (db *DB) FindNumbers(ctx context.Context, f icpcheck.NumberFilter) ([]*icpc
 	if f.State != nil {
 		w.add("n.state = ?", int(*f.State))
 	}
-	nums := []*icpcheck.ServiceNumber{}
-	var total int
-	err = db.view(ctx, "FindNumbers", func(tx *Tx) error {
-		var err error
-		if total, err = tx.count(`SELECT COUNT(*) FROM numbers n`+w.sql(), w.args...); err != nil || total == 0 {
-			return err
-		}
-		rows, err := tx.query(`SELECT `+numberColumns+w.sql()+` ORDER BY n.instance_id, n.seq`+limit, w.args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			n, err := scanNumber(rows)
-			if err != nil {
-				return err
-			}
-			nums = append(nums, n)
-		}
-		return rows.Err()
-	})
-	return nums, total, err
+	return findPage(db, ctx, "FindNumbers", numberColumns, "numbers n", &w, "n.instance_id, n.seq", limit, scanNumber)
 }
 
 // GrantNumber grants an unbound number of owner to another account, which is created as a

@@ -1,6 +1,8 @@
 package sqlstore
 
 import (
+	"context"
+	"database/sql"
 	"strconv"
 	"strings"
 
@@ -58,3 +60,38 @@ func page(offset, limit int) (string, error) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// scanner is a row to scan: *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// findPage returns, from one snapshot, the rows of "SELECT columns FROM ..." (columns ends
+// with its FROM clause) that w selects, in order and within tail's LIMIT, and how many match
+// in all.
+func findPage[T any](db *DB, ctx context.Context, op, columns, table string, w *where, order, tail string,
+	scan func(scanner) (T, error)) ([]T, int, error) {
+	out := []T{}
+	var total int
+	err := db.view(ctx, op, func(tx *Tx) error {
+		var err error
+		if total, err = tx.count(`SELECT COUNT(*) FROM `+table+w.sql(), w.args...); err != nil || total == 0 {
+			return err
+		}
+		var rows *sql.Rows
+		if rows, err = tx.query(`SELECT `+columns+w.sql()+` ORDER BY `+order+tail, w.args...); err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			v, err := scan(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}

@@ -24,7 +24,6 @@ const (
 // it: a Tx lives exactly as long as that call.
 type Tx struct {
 	q      querier // the transaction, or the read pool for a single-statement read
-	tx     *sql.Tx
 	db     *DB
 	ctx    context.Context
 	actor  icpcheck.Actor
@@ -64,7 +63,7 @@ func (db *DB) tryUpdate(ctx context.Context, actor icpcheck.Actor, fn func(*Tx) 
 	if err != nil {
 		return err
 	}
-	tx := &Tx{q: sqlTx, tx: sqlTx, db: db, ctx: ctx, actor: actor, now: db.now()}
+	tx := &Tx{q: sqlTx, db: db, ctx: ctx, actor: actor, now: db.now()}
 	defer sqlTx.Rollback()
 	if err := fn(tx); err != nil {
 		return err
@@ -84,7 +83,7 @@ func (db *DB) view(ctx context.Context, op string, fn func(*Tx) error) error {
 		return db.fail(op, err)
 	}
 	defer sqlTx.Rollback()
-	tx := &Tx{q: sqlTx, tx: sqlTx, db: db, ctx: ctx, actor: actor, now: db.now()}
+	tx := &Tx{q: sqlTx, db: db, ctx: ctx, actor: actor, now: db.now()}
 	if err := db.domainOr(op, fn(tx)); err != nil {
 		return err
 	}

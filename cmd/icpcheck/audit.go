@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/icpcheck/icpcheck"
@@ -19,25 +20,16 @@ func (m *Main) auditCommand() *cobra.Command {
 
 func (m *Main) auditListCommand() *cobra.Command {
 	var f icpcheck.AuditFilter
-	cmd := &cobra.Command{
+	cmd := m.withStore(&cobra.Command{
 		Use:   "list [--subject S] [--action A] [--after SEQ] [--limit N]",
 		Short: "List audit events in order",
 		Args:  args(cobra.NoArgs),
-	}
-	format := formatFlag(cmd, formatTable)
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if err := checkFormat(*format); err != nil {
-			return err
-		}
-		store, ctx, err := m.Store(cmd.Context())
-		if err != nil {
-			return err
-		}
+	}, func(ctx context.Context, store icpcheck.Store, format string, _ []string) error {
 		events, err := store.FindAuditEvents(ctx, f)
 		if err != nil {
 			return err
 		}
-		if *format == formatJSON {
+		if format == formatJSON {
 			for _, e := range events {
 				if err := writeJSON(m.Stdout, e); err != nil {
 					return err
@@ -50,7 +42,7 @@ func (m *Main) auditListCommand() *cobra.Command {
 			t.row(fmt.Sprint(e.Seq), formatTime(e.Time), e.Actor, e.Action, e.Subject, string(e.Data))
 		}
 		return t.flush()
-	}
+	})
 	fl := cmd.Flags()
 	fl.StringVar(&f.Subject, "subject", "", "only events about this sn, instance, filing, key or account")
 	fl.StringVar(&f.Action, "action", "", "only events of this action (number.issue, filing.submit ...)")
@@ -60,26 +52,17 @@ func (m *Main) auditListCommand() *cobra.Command {
 }
 
 func (m *Main) auditVerifyCommand() *cobra.Command {
-	cmd := &cobra.Command{
+	return m.withStore(&cobra.Command{
 		Use:   "verify",
 		Short: "Verify the whole hash chain; exit 1 naming the first bad event when it is broken",
 		Args:  args(cobra.NoArgs),
-	}
-	format := formatFlag(cmd, formatTable)
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if err := checkFormat(*format); err != nil {
-			return err
-		}
-		store, ctx, err := m.Store(cmd.Context())
-		if err != nil {
-			return err
-		}
+	}, func(ctx context.Context, store icpcheck.Store, format string, _ []string) error {
 		v, err := store.VerifyAudit(ctx)
 		if err != nil {
 			return err
 		}
 		switch {
-		case *format == formatJSON:
+		case format == formatJSON:
 			if err := writeJSON(m.Stdout, v); err != nil {
 				return err
 			}
@@ -92,6 +75,5 @@ func (m *Main) auditVerifyCommand() *cobra.Command {
 			return errPartial
 		}
 		return nil
-	}
-	return cmd
+	})
 }

@@ -51,26 +51,17 @@ func (m *Main) filingsCommand() *cobra.Command {
 // filingCommand is a command that does one thing to the filing its argument names and shows
 // the filing afterwards.
 func (m *Main) filingCommand(use, short string, do func(context.Context, icpcheck.Store, string) (*icpcheck.Filing, error)) *cobra.Command {
-	cmd := &cobra.Command{Use: use, Short: short, Args: args(cobra.ExactArgs(1))}
-	format := formatFlag(cmd, formatTable)
-	cmd.RunE = func(cmd *cobra.Command, a []string) error {
-		if err := checkFormat(*format); err != nil {
-			return err
-		}
-		store, ctx, err := m.Store(cmd.Context())
-		if err != nil {
-			return err
-		}
-		f, err := do(ctx, store, a[0])
-		if err != nil {
-			return m.explain(err)
-		}
-		return m.printFilings(*format, []*icpcheck.Filing{f})
-	}
-	return cmd
+	return m.withStore(&cobra.Command{Use: use, Short: short, Args: args(cobra.ExactArgs(1))},
+		func(ctx context.Context, store icpcheck.Store, format string, a []string) error {
+			f, err := do(ctx, store, a[0])
+			if err != nil {
+				return m.explain(err)
+			}
+			return m.printFilings(format, f)
+		})
 }
 
-func (m *Main) printFilings(format string, filings []*icpcheck.Filing) error {
+func (m *Main) printFilings(format string, filings ...*icpcheck.Filing) error {
 	if format == formatJSON {
 		for _, f := range filings {
 			if err := writeJSON(m.Stdout, f); err != nil {
@@ -120,25 +111,17 @@ func (m *Main) filingsCreateCommand() *cobra.Command {
 	var req icpcheck.FilingCreate
 	var typ string
 	var access accessFlags
-	cmd := &cobra.Command{
+	cmd := m.withStore(&cobra.Command{
 		Use:   "create --type website|app (--sn SN | --instance ID) [--domain D]... [--app-name NAME] [--access-...]",
 		Short: "Create a draft filing that binds a number, or one issued from the filer's own instance",
 		Args:  args(cobra.NoArgs),
-	}
-	format := formatFlag(cmd, formatTable)
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if err := checkFormat(*format); err != nil {
+		PreRunE: func(*cobra.Command, []string) error {
+			info, err := access.info()
+			req.Type, req.Access = icpcheck.FilingType(typ), info
 			return err
-		}
-		info, err := access.info()
-		if err != nil {
-			return err
-		}
-		req.Type, req.Access = icpcheck.FilingType(typ), info
-		store, ctx, err := m.Store(cmd.Context())
-		if err != nil {
-			return err
-		}
+		},
+	}, func(ctx context.Context, store icpcheck.Store, format string, _ []string) error {
+		var err error
 		if req.Filer == "" {
 			if req.Filer, err = m.defaultFiler(ctx, store, req); err != nil {
 				return err
@@ -148,8 +131,8 @@ func (m *Main) filingsCreateCommand() *cobra.Command {
 		if err != nil {
 			return m.explain(err)
 		}
-		return m.printFilings(*format, []*icpcheck.Filing{f})
-	}
+		return m.printFilings(format, f)
+	})
 	fl := cmd.Flags()
 	fl.StringVar(&typ, "type", "", "website or app")
 	fl.StringVar(&req.Filer, "filer", "", "the filing account; default: the owner of the number or instance")
@@ -184,31 +167,22 @@ func (m *Main) defaultFiler(ctx context.Context, store icpcheck.Store, req icpch
 func (m *Main) filingsListCommand() *cobra.Command {
 	var f icpcheck.FilingFilter
 	var state, typ string
-	cmd := &cobra.Command{
+	cmd := m.withStore(&cobra.Command{
 		Use:   "list [--filer ID] [--instance ID] [--sn SN] [--state S] [--type T] [--domain D]",
 		Short: "List filings, newest first",
 		Args:  args(cobra.NoArgs),
-	}
-	format := formatFlag(cmd, formatTable)
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if err := checkFormat(*format); err != nil {
-			return err
-		}
+	}, func(ctx context.Context, store icpcheck.Store, format string, _ []string) error {
 		f.State, f.Type = icpcheck.FilingState(state), icpcheck.FilingType(typ)
-		store, ctx, err := m.Store(cmd.Context())
-		if err != nil {
-			return err
-		}
 		filings, total, err := store.FindFilings(ctx, f)
 		if err != nil {
 			return err
 		}
-		if err := m.printFilings(*format, filings); err != nil {
+		if err := m.printFilings(format, filings...); err != nil {
 			return err
 		}
 		m.printTotal(total, f.Offset, len(filings))
 		return nil
-	}
+	})
 	fl := cmd.Flags()
 	fl.StringVar(&f.Filer, "filer", "", "only this account's filings")
 	fl.StringVar(&f.InstanceID, "instance", "", "only filings on this instance")
@@ -225,16 +199,12 @@ func (m *Main) filingsUpdateCommand() *cobra.Command {
 	var domains []string
 	var appName string
 	var access accessFlags
-	cmd := &cobra.Command{
+	var cmd *cobra.Command
+	cmd = m.withStore(&cobra.Command{
 		Use:   "update ID [--domain D]... [--app-name NAME] [--access-...]",
 		Short: "Change what a draft or rejected filing declares; flags not given stay as they are",
 		Args:  args(cobra.ExactArgs(1)),
-	}
-	format := formatFlag(cmd, formatTable)
-	cmd.RunE = func(cmd *cobra.Command, a []string) error {
-		if err := checkFormat(*format); err != nil {
-			return err
-		}
+	}, func(ctx context.Context, store icpcheck.Store, format string, a []string) error {
 		fl := cmd.Flags()
 		var upd icpcheck.FilingUpdate
 		if fl.Changed("domain") {
@@ -242,10 +212,6 @@ func (m *Main) filingsUpdateCommand() *cobra.Command {
 		}
 		if fl.Changed("app-name") {
 			upd.AppName = &appName
-		}
-		store, ctx, err := m.Store(cmd.Context())
-		if err != nil {
-			return err
 		}
 		if fl.Changed("access-provider") || fl.Changed("access-method") || fl.Changed("access-region") || fl.Changed("access-ip") {
 			cur, err := store.FindFiling(ctx, a[0])
@@ -275,8 +241,8 @@ func (m *Main) filingsUpdateCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return m.printFilings(*format, []*icpcheck.Filing{f})
-	}
+		return m.printFilings(format, f)
+	})
 	fl := cmd.Flags()
 	fl.StringSliceVar(&domains, "domain", nil, "the website's domains, replacing the current ones")
 	fl.StringVar(&appName, "app-name", "", "the app's name")

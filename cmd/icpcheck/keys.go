@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/icpcheck/icpcheck"
@@ -26,34 +27,23 @@ type keyJSON struct {
 
 func (m *Main) keysCreateCommand() *cobra.Command {
 	var account, role string
-	cmd := &cobra.Command{
-		Use:   "create --account ID --role admin|customer",
-		Short: "Create an AccessKey pair for an account (created when missing); the secret is shown once",
-		Args:  args(cobra.NoArgs),
-	}
-	format := formatFlag(cmd, formatTable)
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if err := checkFormat(*format); err != nil {
-			return err
-		}
-		if account == "" {
-			return usageError{fmt.Errorf("--account is required")}
-		}
-		store, ctx, err := m.Store(cmd.Context())
-		if err != nil {
-			return err
-		}
+	cmd := m.withStore(&cobra.Command{
+		Use:     "create --account ID --role admin|customer",
+		Short:   "Create an AccessKey pair for an account (created when missing); the secret is shown once",
+		Args:    args(cobra.NoArgs),
+		PreRunE: requireFlags("account"),
+	}, func(ctx context.Context, store icpcheck.Store, format string, _ []string) error {
 		k, err := store.CreateAccessKey(ctx, account, icpcheck.Role(role))
 		if err != nil {
 			return err
 		}
-		if *format == formatJSON {
+		if format == formatJSON {
 			return writeJSON(m.Stdout, keyJSON{Account: k.Account, ID: k.ID, Secret: k.Secret})
 		}
 		fmt.Fprintln(m.Stderr, i18n.T(m.lang, "ledger.key.created", k.Account, string(k.Role)))
-		fmt.Fprintf(m.Stdout, "access_key_id:     %s\naccess_key_secret: %s\n", k.ID, k.Secret)
-		return nil
-	}
+		_, err = fmt.Fprintf(m.Stdout, "access_key_id:     %s\naccess_key_secret: %s\n", k.ID, k.Secret)
+		return err
+	})
 	cmd.Flags().StringVar(&account, "account", "", "account id (digits)")
 	cmd.Flags().StringVar(&role, "role", string(icpcheck.RoleCustomer), "role of a new account: admin or customer")
 	return cmd
@@ -61,25 +51,16 @@ func (m *Main) keysCreateCommand() *cobra.Command {
 
 func (m *Main) keysListCommand() *cobra.Command {
 	var account string
-	cmd := &cobra.Command{
+	cmd := m.withStore(&cobra.Command{
 		Use:   "list [--account ID]",
 		Short: "List AccessKey ids (never their secrets)",
 		Args:  args(cobra.NoArgs),
-	}
-	format := formatFlag(cmd, formatTable)
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if err := checkFormat(*format); err != nil {
-			return err
-		}
-		store, ctx, err := m.Store(cmd.Context())
-		if err != nil {
-			return err
-		}
+	}, func(ctx context.Context, store icpcheck.Store, format string, _ []string) error {
 		keys, err := store.FindAccessKeys(ctx, account)
 		if err != nil {
 			return err
 		}
-		if *format == formatJSON {
+		if format == formatJSON {
 			for _, k := range keys {
 				if err := writeJSON(m.Stdout, k); err != nil {
 					return err
@@ -92,26 +73,21 @@ func (m *Main) keysListCommand() *cobra.Command {
 			t.row(k.ID, k.Account, string(k.Role), formatTime(k.CreatedAt))
 		}
 		return t.flush()
-	}
+	})
 	cmd.Flags().StringVar(&account, "account", "", "only this account's keys")
 	return cmd
 }
 
 func (m *Main) keysDeleteCommand() *cobra.Command {
-	return &cobra.Command{
+	return m.withStore(&cobra.Command{
 		Use:   "delete ACCESS_KEY_ID",
 		Short: "Delete an AccessKey pair",
 		Args:  args(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, a []string) error {
-			store, ctx, err := m.Store(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if err := store.DeleteAccessKey(ctx, a[0]); err != nil {
-				return err
-			}
-			fmt.Fprintln(m.Stdout, i18n.T(m.lang, "ledger.key.deleted", a[0]))
-			return nil
-		},
-	}
+	}, func(ctx context.Context, store icpcheck.Store, _ string, a []string) error {
+		if err := store.DeleteAccessKey(ctx, a[0]); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintln(m.Stdout, i18n.T(m.lang, "ledger.key.deleted", a[0]))
+		return err
+	})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 
@@ -19,7 +20,7 @@ func (m *Main) numbersCommand() *cobra.Command {
 }
 
 // printNumbers writes numbers as JSON Lines or a table.
-func (m *Main) printNumbers(format string, nums []*icpcheck.ServiceNumber) error {
+func (m *Main) printNumbers(format string, nums ...*icpcheck.ServiceNumber) error {
 	if format == formatJSON {
 		for _, n := range nums {
 			if err := writeJSON(m.Stdout, n); err != nil {
@@ -39,29 +40,18 @@ func (m *Main) printNumbers(format string, nums []*icpcheck.ServiceNumber) error
 
 func (m *Main) numbersApplyCommand() *cobra.Command {
 	var req icpcheck.IssueRequest
-	cmd := &cobra.Command{
-		Use:   "apply --instance ID --num N [--owner ID]",
-		Short: "Issue N new numbers to an eligible instance, all or nothing (ProductBindBsn)",
-		Args:  args(cobra.NoArgs),
-	}
-	format := formatFlag(cmd, formatTable)
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if err := checkFormat(*format); err != nil {
-			return err
-		}
-		if req.InstanceID == "" {
-			return usageError{fmt.Errorf("--instance is required")}
-		}
-		store, ctx, err := m.Store(cmd.Context())
-		if err != nil {
-			return err
-		}
+	cmd := m.withStore(&cobra.Command{
+		Use:     "apply --instance ID --num N [--owner ID]",
+		Short:   "Issue N new numbers to an eligible instance, all or nothing (ProductBindBsn)",
+		Args:    args(cobra.NoArgs),
+		PreRunE: requireFlags("instance"),
+	}, func(ctx context.Context, store icpcheck.Store, format string, _ []string) error {
 		nums, err := store.IssueNumbers(ctx, req)
 		if err != nil {
 			return m.explain(err)
 		}
-		return m.printNumbers(*format, nums)
-	}
+		return m.printNumbers(format, nums...)
+	})
 	fl := cmd.Flags()
 	fl.StringVar(&req.InstanceID, "instance", "", "instance id")
 	fl.StringVar(&req.Owner, "owner", "", "the instance's owner, checked when given")
@@ -73,37 +63,32 @@ func (m *Main) numbersApplyCommand() *cobra.Command {
 func (m *Main) numbersListCommand() *cobra.Command {
 	var f icpcheck.NumberFilter
 	var state string
-	cmd := &cobra.Command{
+	cmd := m.withStore(&cobra.Command{
 		Use:   "list [--instance ID] [--account ID] [--state S]",
 		Short: "List numbers in issue order",
 		Args:  args(cobra.NoArgs),
-	}
-	format := formatFlag(cmd, formatTable)
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		if err := checkFormat(*format); err != nil {
-			return err
-		}
-		if state != "" {
+		PreRunE: func(*cobra.Command, []string) error {
+			if state == "" {
+				return nil
+			}
 			st, ok := icpcheck.ParseNumberState(state)
 			if !ok {
 				return usageError{fmt.Errorf("--state %q: want unbound, bound, filed, invalid, under_review or 0..4", state)}
 			}
 			f.State = &st
-		}
-		store, ctx, err := m.Store(cmd.Context())
-		if err != nil {
-			return err
-		}
+			return nil
+		},
+	}, func(ctx context.Context, store icpcheck.Store, format string, _ []string) error {
 		nums, total, err := store.FindNumbers(ctx, f)
 		if err != nil {
 			return err
 		}
-		if err := m.printNumbers(*format, nums); err != nil {
+		if err := m.printNumbers(format, nums...); err != nil {
 			return err
 		}
 		m.printTotal(total, f.Offset, len(nums))
 		return nil
-	}
+	})
 	fl := cmd.Flags()
 	fl.StringVar(&f.InstanceID, "instance", "", "only this instance's numbers")
 	fl.StringVar(&f.Account, "account", "", "only numbers owned by or granted to this account")
@@ -114,48 +99,27 @@ func (m *Main) numbersListCommand() *cobra.Command {
 }
 
 func (m *Main) numbersShowCommand() *cobra.Command {
-	cmd := &cobra.Command{
+	return m.withStore(&cobra.Command{
 		Use:   "show SN",
 		Short: "Show one number",
 		Args:  args(cobra.ExactArgs(1)),
-	}
-	format := formatFlag(cmd, formatTable)
-	cmd.RunE = func(cmd *cobra.Command, a []string) error {
-		if err := checkFormat(*format); err != nil {
-			return err
-		}
-		store, ctx, err := m.Store(cmd.Context())
-		if err != nil {
-			return err
-		}
+	}, func(ctx context.Context, store icpcheck.Store, format string, a []string) error {
 		n, err := store.FindNumber(ctx, a[0])
 		if err != nil {
 			return err
 		}
-		return m.printNumbers(*format, []*icpcheck.ServiceNumber{n})
-	}
-	return cmd
+		return m.printNumbers(format, n)
+	})
 }
 
 func (m *Main) numbersGrantCommand() *cobra.Command {
 	var owner, to, notes string
-	cmd := &cobra.Command{
-		Use:   "grant SN --to ID [--notes TEXT]",
-		Short: "Grant an unbound number to another account (GrantBsnCode)",
-		Args:  args(cobra.ExactArgs(1)),
-	}
-	format := formatFlag(cmd, formatTable)
-	cmd.RunE = func(cmd *cobra.Command, a []string) error {
-		if err := checkFormat(*format); err != nil {
-			return err
-		}
-		if to == "" {
-			return usageError{fmt.Errorf("--to is required")}
-		}
-		store, ctx, err := m.Store(cmd.Context())
-		if err != nil {
-			return err
-		}
+	cmd := m.withStore(&cobra.Command{
+		Use:     "grant SN --to ID [--notes TEXT]",
+		Short:   "Grant an unbound number to another account (GrantBsnCode)",
+		Args:    args(cobra.ExactArgs(1)),
+		PreRunE: requireFlags("to"),
+	}, func(ctx context.Context, store icpcheck.Store, format string, a []string) error {
 		if owner == "" {
 			n, err := store.FindNumber(ctx, a[0])
 			if err != nil {
@@ -167,8 +131,8 @@ func (m *Main) numbersGrantCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return m.printNumbers(*format, []*icpcheck.ServiceNumber{n})
-	}
+		return m.printNumbers(format, n)
+	})
 	fl := cmd.Flags()
 	fl.StringVar(&owner, "owner", "", "the number's owner, checked when given; default: its owner")
 	fl.StringVar(&to, "to", "", "the account to grant it to")
@@ -178,26 +142,17 @@ func (m *Main) numbersGrantCommand() *cobra.Command {
 
 func (m *Main) numbersVoidCommand() *cobra.Command {
 	var reason string
-	cmd := &cobra.Command{
+	cmd := m.withStore(&cobra.Command{
 		Use:   "void SN [--reason TEXT]",
 		Short: "Make a number invalid (state 3); it stays counted against the quota",
 		Args:  args(cobra.ExactArgs(1)),
-	}
-	format := formatFlag(cmd, formatTable)
-	cmd.RunE = func(cmd *cobra.Command, a []string) error {
-		if err := checkFormat(*format); err != nil {
-			return err
-		}
-		store, ctx, err := m.Store(cmd.Context())
-		if err != nil {
-			return err
-		}
+	}, func(ctx context.Context, store icpcheck.Store, format string, a []string) error {
 		n, err := store.VoidNumber(ctx, a[0], reason)
 		if err != nil {
 			return err
 		}
-		return m.printNumbers(*format, []*icpcheck.ServiceNumber{n})
-	}
+		return m.printNumbers(format, n)
+	})
 	cmd.Flags().StringVar(&reason, "reason", "", "why, kept with the number")
 	return cmd
 }

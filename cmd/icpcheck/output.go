@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -118,4 +119,37 @@ func (m *Main) errorJSON(err error) errorJSON {
 		out.Field = e.Field
 	}
 	return out
+}
+
+// storeRun is what a ledger command does once its flags are checked and the store is open.
+type storeRun func(ctx context.Context, store icpcheck.Store, format string, args []string) error
+
+// withStore gives cmd a --format flag (default table) and a RunE that checks it, opens the
+// store and calls run. Flags that are missing or malformed are refused in cmd's PreRunE,
+// before anything is opened.
+func (m *Main) withStore(cmd *cobra.Command, run storeRun) *cobra.Command {
+	format := formatFlag(cmd, formatTable)
+	cmd.RunE = func(cmd *cobra.Command, a []string) error {
+		if err := checkFormat(*format); err != nil {
+			return err
+		}
+		store, ctx, err := m.Store(cmd.Context())
+		if err != nil {
+			return err
+		}
+		return run(ctx, store, *format, a)
+	}
+	return cmd
+}
+
+// requireFlags refuses, as bad usage, a command run without the named flags.
+func requireFlags(names ...string) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		for _, n := range names {
+			if !cmd.Flags().Changed(n) {
+				return usageError{fmt.Errorf("--%s is required", n)}
+			}
+		}
+		return nil
+	}
 }
