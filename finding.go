@@ -111,10 +111,14 @@ func FindingKey(monitor, kind string, parts ...string) string {
 	b.WriteString(kind)
 	for _, p := range parts {
 		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("%", "%25", "/", "%2F").Replace(p))
+		keyEscaper.WriteString(&b, p)
 	}
 	return b.String()
 }
+
+// keyEscaper escapes the separator of key parts; it is built once, as a Replacer is costly to
+// build and safe for concurrent use.
+var keyEscaper = strings.NewReplacer("%", "%25", "/", "%2F")
 
 // Open reports whether the finding is not resolved.
 func (f *Finding) Open() bool { return f.ResolvedAt == nil }

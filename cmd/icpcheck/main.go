@@ -174,6 +174,8 @@ func (m *Main) rootCommand() *cobra.Command {
 		m.filingsCommand(),
 		m.auditCommand(),
 		m.serveCommand(),
+		m.monitorCommand(),
+		m.adviseCommand(),
 	)
 	return root
 }

@@ -26,6 +26,7 @@ type serveOptions struct {
 	secureCookies   bool
 	logFormat       string
 	shutdownTimeout time.Duration
+	monitor         monitorServeOptions
 }
 
 func (m *Main) serveCommand() *cobra.Command {
@@ -47,6 +48,7 @@ func (m *Main) serveCommand() *cobra.Command {
 	f.BoolVar(&o.secureCookies, "secure-cookies", false, "mark console cookies Secure (behind a TLS-terminating proxy)")
 	f.StringVar(&o.logFormat, "log-format", "json", "access and error logs on stderr: json or text")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", icphttp.DefaultShutdownTimeout, "how long to wait for requests in flight when stopping")
+	o.monitor.register(cmd, m)
 	return cmd
 }
 
@@ -85,7 +87,13 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 	s.Metrics = mx
 	s.ShutdownTimeout = o.shutdownTimeout
 	s.BSN = bsnapi.New(counted, bsnapi.Options{Policy: p, Verifier: verifier, Logger: logger})
-	s.Console = console.New(console.Options{Store: counted, Policy: p, Logger: logger, Secure: o.secureCookies})
+	mon, stopMonitors, err := m.startMonitors(ctx, store, p, logger, o.monitor)
+	if err != nil {
+		return err
+	}
+	defer stopMonitors()
+	s.Monitor = mon
+	s.Console = console.New(console.Options{Store: storeWithFindings(counted, mon), Policy: p, Logger: logger, Secure: o.secureCookies})
 
 	var keys []*icpcheck.AccessKey
 	if o.demo {
