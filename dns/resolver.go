@@ -116,8 +116,14 @@ func (a *Answer) Resolved() bool { return len(a.Addrs) > 0 }
 // a passing failure (timeout, error, SERVFAIL) hides a lasting one (NXDOMAIN), so that a
 // server's trouble is not reported as the domain's.
 func (r *Resolver) Resolve(ctx context.Context, domain string) Answer {
-	a4, f4 := r.lookup(ctx, domain, mdns.TypeA)
-	a6, f6 := r.lookup(ctx, domain, mdns.TypeAAAA)
+	s := &session{r: r}
+	defer s.close()
+	return s.resolve(ctx, domain)
+}
+
+func (s *session) resolve(ctx context.Context, domain string) Answer {
+	a4, f4 := s.lookup(ctx, domain, mdns.TypeA)
+	a6, f6 := s.lookup(ctx, domain, mdns.TypeAAAA)
 	ans := Answer{Domain: domain}
 	seen := make(map[netip.Addr]bool, len(a4)+len(a6))
 	for _, a := range append(a4, a6...) {
@@ -144,8 +150,12 @@ func (r *Resolver) ResolveAll(ctx context.Context, domains []string) []Answer {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Each worker keeps one connection for all its queries: a socket per query costs
+			// the loop more than the queries themselves.
+			s := &session{r: r}
+			defer s.close()
 			for i := range next {
-				out[i] = r.Resolve(ctx, domains[i])
+				out[i] = s.resolve(ctx, domains[i])
 			}
 		}()
 	}
@@ -182,10 +192,10 @@ func passing(f string) bool {
 
 // lookup asks for one type of record, following CNAMEs the server did not chase itself. It
 // returns the addresses, or none and the failure.
-func (r *Resolver) lookup(ctx context.Context, domain string, qtype uint16) ([]netip.Addr, string) {
+func (s *session) lookup(ctx context.Context, domain string, qtype uint16) ([]netip.Addr, string) {
 	name := mdns.Fqdn(domain)
 	for hop := 0; hop < maxCNAMEHops; hop++ {
-		resp, failure := r.exchange(ctx, name, qtype)
+		resp, failure := s.exchange(ctx, name, qtype)
 		if failure != "" {
 			return nil, failure
 		}
@@ -240,14 +250,15 @@ func answerAddrs(resp *mdns.Msg, name string, qtype uint16) ([]netip.Addr, strin
 
 // exchange sends one query, retrying lost ones and repeating a truncated UDP answer over TCP,
 // and classifies the outcome.
-func (r *Resolver) exchange(ctx context.Context, name string, qtype uint16) (*mdns.Msg, string) {
+func (s *session) exchange(ctx context.Context, name string, qtype uint16) (*mdns.Msg, string) {
+	r := s.r
 	m := new(mdns.Msg)
 	m.SetQuestion(name, qtype)
 	m.RecursionDesired = true
 	m.SetEdns0(ednsBufferSize, false)
 	failure := icpcheck.DNSTimeout
 	for attempt := 0; attempt < r.attempts && ctx.Err() == nil; attempt++ {
-		resp, _, err := r.primary.ExchangeContext(ctx, m, r.server)
+		resp, err := s.send(ctx, m)
 		if err == nil && resp.Truncated && r.primary.Net == "udp" {
 			resp, _, err = r.tcp.ExchangeContext(ctx, m, r.server)
 		}
@@ -269,6 +280,37 @@ func (r *Resolver) exchange(ctx context.Context, name string, qtype uint16) (*md
 		}
 	}
 	return nil, failure
+}
+
+// session is one worker's connection to the server, dialled on first use and again after
+// any failure. Over UDP, replies to earlier queries that timed out are told apart by their
+// message id and skipped; over TCP a failed connection is never reused, so a late reply
+// cannot be taken for the next query's.
+type session struct {
+	r    *Resolver
+	conn *mdns.Conn
+}
+
+func (s *session) send(ctx context.Context, m *mdns.Msg) (*mdns.Msg, error) {
+	if s.conn == nil {
+		c, err := s.r.primary.DialContext(ctx, s.r.server)
+		if err != nil {
+			return nil, err
+		}
+		s.conn = c
+	}
+	resp, _, err := s.r.primary.ExchangeWithConnContext(ctx, m, s.conn)
+	if err != nil {
+		s.close()
+	}
+	return resp, err
+}
+
+func (s *session) close() {
+	if s.conn != nil {
+		s.conn.Close()
+		s.conn = nil
+	}
 }
 
 // classify tells a timeout from any other failure to exchange a message.
