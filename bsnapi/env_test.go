@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,8 @@ import (
 	"github.com/icpcheck/icpcheck/bsnapi"
 	"github.com/icpcheck/icpcheck/policy"
 	"github.com/icpcheck/icpcheck/signature"
+	"github.com/icpcheck/icpcheck/sqlite"
+	"github.com/icpcheck/icpcheck/sqlstore"
 )
 
 // Accounts of every test: the provider's operator and two customers.
@@ -29,10 +32,10 @@ const (
 	bob          = "2234567890123456"
 )
 
-// env is a running Filing Service API over a store seeded with the three accounts' keys and
-// a few instances.
+// env is a running Filing Service API over a real SQLite store, seeded with the three
+// accounts' keys and a few instances.
 type env struct {
-	store   *fakeStore
+	store   *faultyStore
 	handler http.Handler
 	srv     *httptest.Server
 	logs    *logBuffer
@@ -45,7 +48,14 @@ func newEnv(tb testing.TB) *env {
 	tb.Helper()
 	e := &env{logs: &logBuffer{}, keys: map[string]*icpcheck.AccessKey{}}
 	p := policy.Default()
-	e.store = newFakeStore(p, time.Now)
+	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "icpcheck.db"), sqlstore.Options{
+		Policy: p, Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	e.store = &faultyStore{Store: db}
 	verifier := &signature.Verifier{Keys: e.store, Now: func() time.Time {
 		return time.Now().Add(time.Duration(e.skew.Load()) * time.Second)
 	}}
@@ -132,7 +142,7 @@ func (e *env) file(tb testing.TB, sn, filer, beianNum string) {
 	admin := icpcheck.NewContextWithActor(context.Background(), icpcheck.Operator)
 	ctx := icpcheck.NewContextWithActor(context.Background(), icpcheck.Actor{Account: filer, Role: icpcheck.RoleCustomer, Via: "cli"})
 	f, err := e.store.CreateFiling(ctx, icpcheck.FilingCreate{
-		Type: icpcheck.FilingWebsite, Filer: filer, SN: sn, Domains: []string{"example.cn"},
+		Type: icpcheck.FilingWebsite, Filer: filer, SN: sn, Domains: []string{"site-" + sn[:8] + ".example.cn"},
 		Access: icpcheck.AccessInfo{Provider: "alibaba", Method: "cloud_server", Region: "cn-hangzhou",
 			IPs: []netip.Addr{netip.MustParseAddr("47.96.10.20")}},
 	})

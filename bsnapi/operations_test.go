@@ -75,7 +75,11 @@ func TestProductBindBsn_Refusals(t *testing.T) {
 		{"NoSuchInstance", bind("resourceType", "1", "resourceId", "i-nowhere", "aliuid", alice, "num", "1"), bsnapi.CodeInstanceInvalid, 400},
 		{"WrongProduct", bind("resourceType", "8", "resourceId", "i-alice-1", "aliuid", alice, "num", "1"), bsnapi.CodeInstanceInvalid, 400},
 		{"AnotherCustomersAliuid", bind("resourceType", "1", "resourceId", "i-bob-1", "aliuid", bob, "num", "1"), bsnapi.CodeAccountMismatch, 403},
-		{"NotTheOwner", bind("resourceType", "1", "resourceId", "i-bob-1", "aliuid", alice, "num", "1"), bsnapi.CodeNotOwner, 400},
+		{"AnotherCustomersInstance", bind("resourceType", "1", "resourceId", "i-bob-1", "aliuid", alice, "num", "1"), bsnapi.CodeInstanceInvalid, 400},
+		{"NotTheOwner", func() *reply {
+			return e.do(t, adminAccount, signature.V1, http.MethodPost, rpc("ProductBindBsn",
+				"resourceType", "1", "resourceId", "i-bob-1", "aliuid", alice, "num", "1"), nil)
+		}, bsnapi.CodeNotOwner, 400},
 		{"NoPublicIP", bind("resourceType", "1", "resourceId", "i-alice-noip", "aliuid", alice, "num", "1"), bsnapi.CodeNoPublicIP, 400},
 		{"Stopped", bind("resourceType", "1", "resourceId", "i-alice-stopped", "aliuid", alice, "num", "1"), bsnapi.CodeInstanceState, 400},
 		{"PastQuota", bind("resourceType", "1", "resourceId", "i-alice-2", "aliuid", alice, "num", "2"), bsnapi.CodeQuotaReached, 400},

@@ -152,19 +152,38 @@ func TestRequest_Language(t *testing.T) {
 
 func TestRequest_InternalErrorsAreNotLeaked(t *testing.T) {
 	e := newEnv(t)
-	e.store.fail = errors.New("pq: disk on fire at /var/lib/secret-path")
-	r := e.do(t, alice, signature.V3, http.MethodPost, rpc("GetBsnBySn", "sn", icpcheck.NewSN()), http.Header{"Accept-Language": {"en"}})
-	wantError(t, r, bsnapi.CodeInternalError, 500)
-	if r.str("Message") != i18n.T(i18n.EN, "error.internal") {
-		t.Fatalf("Message = %q, want the generic text", r.str("Message"))
+	broken := errors.New("pq: disk on fire at /var/lib/secret-path")
+	unavailable := icpcheck.Errorf(icpcheck.EUNAVAILABLE, "unavailable")
+	for _, tc := range []struct {
+		name         string
+		keys, ledger error
+		code         string
+		status       int
+	}{
+		{"BrokenLedger", nil, broken, bsnapi.CodeInternalError, 500},
+		{"BrokenKeys", broken, nil, bsnapi.CodeInternalError, 500},
+		{"InternalReason", nil, icpcheck.Internal("sqlstore.FindNumber", broken), bsnapi.CodeInternalError, 500},
+		{"UnavailableLedger", nil, unavailable, bsnapi.CodeUnavailable, 503},
+		{"UnavailableKeys", unavailable, nil, bsnapi.CodeUnavailable, 503},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e.store.fail(tc.keys, tc.ledger)
+			defer e.store.fail(nil, nil)
+			r := e.do(t, alice, signature.V3, http.MethodPost, rpc("GetBsnBySn", "sn", icpcheck.NewSN()), http.Header{"Accept-Language": {"en"}})
+			wantError(t, r, tc.code, tc.status)
+			if msg := r.str("Message"); strings.Contains(msg, "disk on fire") || strings.Contains(msg, "secret-path") {
+				t.Fatalf("Message = %q leaks the cause", msg)
+			}
+			if tc.status == 500 {
+				if r.str("Message") != i18n.T(i18n.EN, "error.internal") {
+					t.Fatalf("Message = %q, want the generic text", r.str("Message"))
+				}
+				if logs := e.logs.String(); !strings.Contains(logs, "disk on fire") || !strings.Contains(logs, r.str("RequestId")) {
+					t.Fatalf("the log lacks the cause or the request id:\n%s", logs)
+				}
+			}
+		})
 	}
-	if !strings.Contains(e.logs.String(), "disk on fire") || !strings.Contains(e.logs.String(), r.str("RequestId")) {
-		t.Fatalf("the log lacks the cause or the request id:\n%s", e.logs.String())
-	}
-
-	e.store.fail = icpcheck.Errorf(icpcheck.EUNAVAILABLE, "unavailable")
-	r = e.do(t, alice, signature.V3, http.MethodPost, rpc("GetBsnBySn", "sn", icpcheck.NewSN()), nil)
-	wantError(t, r, bsnapi.CodeUnavailable, 503)
 }
 
 func TestRequest_Logged(t *testing.T) {
