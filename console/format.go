@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -95,6 +96,37 @@ func (v *view) Provider() string {
 		return n
 	}
 	return v.policy.Provider
+}
+
+// selectView is a filter's drop-down: its options are the values of one enumeration, each
+// named in the page's language, after an option that selects any.
+type selectView struct {
+	V       *view
+	ID      string
+	Name    string // the query parameter, which also names the label (console.field.<name>)
+	Options []option
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// Select returns the drop-down named name with id, listing values (a slice of any string or
+// Stringer type) named as kind (see Enum; "product" names products by their policy title),
+// with current selected.
+func (v *view) Select(id, name, kind string, values any, current string) selectView {
+	sv := selectView{V: v, ID: id, Name: name}
+	rv := reflect.ValueOf(values)
+	for i := 0; rv.Kind() == reflect.Slice && i < rv.Len(); i++ {
+		value := fmt.Sprint(rv.Index(i).Interface())
+		label := v.Enum(kind, value)
+		if kind == "product" {
+			label = v.Product(value)
+		}
+		sv.Options = append(sv.Options, option{Value: value, Label: label, Selected: value == current})
+	}
+	return sv
 }
 
 // checkView is one check as the checklist shows it.

@@ -39,14 +39,15 @@ type instanceRow struct {
 }
 
 type instancesData struct {
-	Filter    instanceFilter
-	Filtered  bool
-	Products  []string
-	Statuses  []icpcheck.InstanceStatus
-	Rows      []instanceRow
-	Pager     pager
-	Truncated bool
-	ScanLimit int
+	Filter         instanceFilter
+	Filtered       bool
+	Products       []string
+	Statuses       []icpcheck.InstanceStatus
+	EligibleValues []string
+	Rows           []instanceRow
+	Pager          pager
+	Truncated      bool
+	ScanLimit      int
 }
 
 var instanceStatuses = []icpcheck.InstanceStatus{icpcheck.StatusRunning, icpcheck.StatusStopped, icpcheck.StatusExpired, icpcheck.StatusReleased}
@@ -86,7 +87,7 @@ func isInstanceStatus(s string) bool {
 }
 
 func (h *handler) instances(c *call) error {
-	data := &instancesData{Products: h.policy.ProductOrder, Statuses: instanceStatuses, ScanLimit: eligibilityScanLimit}
+	data := &instancesData{Products: h.policy.ProductOrder, Statuses: instanceStatuses, EligibleValues: []string{"yes", "no"}, ScanLimit: eligibilityScanLimit}
 	f, err := h.readInstanceFilter(c)
 	data.Filter, data.Filtered = f, f.active()
 	page, perr := pageNumber(c.r)

@@ -51,6 +51,9 @@ func TestInstances(t *testing.T) {
 
 	t.Run("FilterEligible", func(t *testing.T) {
 		p := b.Get("/console/instances?eligible=no")
+		if !strings.Contains(p.Body, `<option value="no" selected>`+i18n.T(i18n.ZH, "console.eligible.no")+`</option>`) {
+			t.Fatal("the filter form does not show the filter in force")
+		}
 		ids := strings.Join(instanceIDs(p.Body), " ")
 		if !strings.Contains(ids, "i-demo-hongkong") || strings.Contains(ids, "i-demo-eligible ") || strings.HasSuffix(ids, "i-demo-eligible") {
 			t.Fatalf("eligible=no lists %s", ids)
