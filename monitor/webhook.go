@@ -119,15 +119,22 @@ func (w *Webhook) Wake() {
 	}
 }
 
-// Loop flushes the outbox whenever woken and every poll, until ctx is done.
+// Loop flushes the outbox whenever woken, when an attempt that failed is due again, and
+// every poll (for events other servers left), until ctx is done.
 func (w *Webhook) Loop(ctx context.Context, poll time.Duration) {
 	ctx = icpcheck.NewContextWithActor(ctx, icpcheck.Actor{Role: icpcheck.RoleAdmin, Via: "monitor"})
-	t := time.NewTicker(poll)
+	t := time.NewTimer(poll)
 	defer t.Stop()
 	for {
-		if _, _, err := w.Flush(ctx); err != nil && ctx.Err() == nil {
+		_, _, next, err := w.flush(ctx)
+		if err != nil && ctx.Err() == nil {
 			w.logger().Error("webhook flush failed", "err", err)
 		}
+		wait := poll
+		if !next.IsZero() {
+			wait = min(poll, max(next.Sub(w.now()), time.Millisecond))
+		}
+		t.Reset(wait)
 		select {
 		case <-ctx.Done():
 			return
@@ -140,32 +147,42 @@ func (w *Webhook) Loop(ctx context.Context, poll time.Duration) {
 // Flush sends every event that is due now, once each, and returns how many were accepted and
 // how many failed (and wait for their next attempt). The context's actor must be an admin.
 func (w *Webhook) Flush(ctx context.Context) (sent, failed int, err error) {
+	sent, failed, _, err = w.flush(ctx)
+	return sent, failed, err
+}
+
+// flush is Flush, also returning when the earliest attempt that failed is due again (zero
+// when none failed).
+func (w *Webhook) flush(ctx context.Context) (sent, failed int, earliest time.Time, err error) {
 	if err := ValidateWebhookURL(w.URL); err != nil {
-		return 0, 0, err
+		return 0, 0, earliest, err
 	}
 	for {
 		now := w.now()
 		evs, err := w.Store.ClaimFindingEvents(ctx, now, defaultBatch, w.lease())
 		if err != nil {
-			return sent, failed, err
+			return sent, failed, earliest, err
 		}
 		for _, ev := range evs {
 			if reason := w.post(ctx, ev); reason != "" {
 				failed++
 				next := w.now().Add(w.backoff(ev.Attempts))
+				if earliest.IsZero() || next.Before(earliest) {
+					earliest = next
+				}
 				w.logger().Warn("webhook attempt failed", "event", ev.ID, "attempt", ev.Attempts, "reason", reason, "next", next)
 				if err := w.Store.MarkFindingEventFailed(ctx, ev.ID, next, reason); err != nil {
-					return sent, failed, err
+					return sent, failed, earliest, err
 				}
 				continue
 			}
 			sent++
 			if err := w.Store.MarkFindingEventSent(ctx, ev.ID, w.now()); err != nil {
-				return sent, failed, err
+				return sent, failed, earliest, err
 			}
 		}
 		if len(evs) < defaultBatch {
-			return sent, failed, nil
+			return sent, failed, earliest, nil
 		}
 	}
 }
