@@ -383,7 +383,9 @@ func TestBrowser(t *testing.T) {
 
 	// The admin's view of the monitors' findings and of an account.
 	expires := demoAt.Add(10 * 24 * time.Hour)
+	deadline := expires.Add(30 * 24 * time.Hour)
 	finding := &icpcheck.Finding{
+		Deadline: &deadline, Filings: []string{fl.ID},
 		Key:     icpcheck.FindingKey(icpcheck.MonitorExpiry, icpcheck.FindingExpiring, "i-demo-expiring", "15"),
 		Monitor: icpcheck.MonitorExpiry, Kind: icpcheck.FindingExpiring, Scope: icpcheck.InstanceScope("i-demo-expiring"),
 		Owner: demo.Customer, InstanceID: "i-demo-expiring", Reminder: 15, DaysLeft: 10, ExpiresAt: &expires,
