@@ -111,8 +111,13 @@ func logError(logger *slog.Logger, r *http.Request, err error) {
 	if code != icpcheck.EINTERNAL && codeKnown(code) {
 		return
 	}
-	var e *icpcheck.Error
 	attrs := []any{"request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "error", err.Error()}
+	if r.Context().Err() != nil {
+		// The client went away or timed out: the failure is its own, not the server's.
+		logger.InfoContext(r.Context(), "request abandoned", attrs...)
+		return
+	}
+	var e *icpcheck.Error
 	if errors.As(err, &e) {
 		if e.Op != "" {
 			attrs = append(attrs, "op", e.Op)

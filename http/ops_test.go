@@ -247,3 +247,28 @@ func TestGracefulClose(t *testing.T) {
 		t.Fatal("the server still accepts connections after Close")
 	}
 }
+
+// panicStore panics in FindInstance, as a bug would.
+type panicStore struct{ icpcheck.Store }
+
+func (panicStore) FindInstance(context.Context, string) (*icpcheck.InstanceRecord, error) {
+	panic("secret_table: nil map")
+}
+
+// TestPanic holds that a panic in a handler is a 500 with the generic message, logged with
+// its stack, and that the server goes on serving.
+func TestPanic(t *testing.T) {
+	e := mustOpenEnvWith(t, opener{"sqlite", openSQLite}, func(s *icphttp.Server) {
+		s.Store = panicStore{s.Store}
+	})
+	status, body := e.do(t, e.AliceKey, "GET", "/v1/instances/i-1", nil)
+	if status != 500 || errorCode(t, body) != "internal" || strings.Contains(string(body), "secret_table") {
+		t.Fatalf("status %d %s", status, body)
+	}
+	if logs := e.Logs.String(); !strings.Contains(logs, "secret_table: nil map") || !strings.Contains(logs, errorDoc(t, body).RequestID) {
+		t.Fatalf("the panic is not logged with the request id:\n%s", logs)
+	}
+	if status, _ := e.do(t, e.AliceKey, "GET", "/v1/me", nil); status != 200 {
+		t.Fatalf("after the panic: %d", status)
+	}
+}
