@@ -85,6 +85,31 @@ func main() {
 				name, c, r.requests, r.rate(), ms(r.percentile(50)), ms(r.percentile(99)), r.errors, ratio)
 		}
 	}
+	b.printStoreTimes()
+}
+
+// printStoreTimes prints the mean time of each store call over the whole run, from the
+// server's own metrics: where a request's time goes.
+func (b *bench) printStoreTimes() {
+	families, err := b.metrics.Registry.Gather()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("\n| store call | calls | mean |")
+	fmt.Println("|---|---:|---:|")
+	for _, f := range families {
+		if f.GetName() != "icpcheck_store_duration_seconds" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			h := m.GetHistogram()
+			if h.GetSampleCount() == 0 {
+				continue
+			}
+			mean := time.Duration(h.GetSampleSum() / float64(h.GetSampleCount()) * float64(time.Second))
+			fmt.Printf("| %s | %d | %s |\n", m.GetLabel()[0].GetValue(), h.GetSampleCount(), ms(mean))
+		}
+	}
 }
 
 func parseLevels(s string) ([]int, error) {
@@ -107,6 +132,7 @@ type bench struct {
 	dir         string
 	db          *sqlstore.DB
 	server      *icphttp.Server
+	metrics     *metrics.Metrics
 	baseline    *http.Server
 	baselineURL string
 	key         *icpcheck.AccessKey
@@ -160,6 +186,7 @@ func newBench(pg string, issueInstances int, duration time.Duration, maxRequests
 	}
 
 	mx := metrics.New()
+	b.metrics = mx
 	store := mx.Store(b.db)
 	s := icphttp.NewServer()
 	s.Addr = "127.0.0.1:0"
