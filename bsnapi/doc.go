@@ -58,7 +58,8 @@
 //	401   账号ID无效 invalid account id                 aliuid, AliUid or GrantToAliuid not an account id;
 //	                                                 grant_to_self; account_not_found (grantee); bad_account
 //	402   实例无效 invalid instance                     instance_not_found (also a product that does not match
-//	                                                 resourceType); a malformed resourceId
+//	                                                 resourceType, and, to a customer, another account's
+//	                                                 instance); a malformed resourceId
 //	403   当前实例无可备案IP no fileable IP             not_eligible with the public_ip check failing
 //	406   备案服务码不存在 number not found              sn_not_found; a malformed sn
 //	412   绑定账号不是实例拥有者 not the owner           not_owner; aliuid is not the instance's owner

@@ -249,6 +249,12 @@ func wantError(tb testing.TB, r *reply, code string, status int) {
 			tb.Fatalf("error reply lacks %s: %v", field, r.body)
 		}
 	}
+	for _, prefix := range []string{"bsn.", "gateway.", "error."} {
+		if strings.HasPrefix(r.str("Message"), prefix) {
+			// i18n.T answers a key it lacks with the key itself.
+			tb.Fatalf("Message is the bare catalog key %q: its text is missing", r.str("Message"))
+		}
+	}
 	if r.header.Get("x-acs-request-id") != r.str("RequestId") || !icpcheck.ValidSN(r.str("RequestId")) {
 		tb.Fatalf("RequestId %q, header %q", r.str("RequestId"), r.header.Get("x-acs-request-id"))
 	}
