@@ -92,6 +92,7 @@ func TestThreeServers(t *testing.T) {
 	storetest.RaceIssue(t, admin, dbs, "i-three")
 	storetest.RaceBind(t, admin, dbs)
 	storetest.RacePut(t, admin, dbs)
+	storetest.RaceRelease(t, admin, dbs)
 }
 
 // TestConcurrentMigrations starts 4 servers at once on an empty schema: each must come up,

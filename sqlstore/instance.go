@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/icpcheck/icpcheck"
@@ -136,9 +137,12 @@ func (tx *Tx) putInstance(in *icpcheck.Instance, doc []byte) (icpcheck.PutAction
 }
 
 // invalidateUnbound makes the unbound numbers of a released instance invalid; they stay
-// counted against its quota.
+// counted against its quota. One guarded UPDATE picks them, so that a number bound by a
+// concurrent filing is left to it.
 func (tx *Tx) invalidateUnbound(instanceID string) error {
-	rows, err := tx.query(`SELECT sn FROM numbers WHERE instance_id = $1 AND state = $2 ORDER BY seq`, instanceID, icpcheck.NumberUnbound)
+	rows, err := tx.query(`UPDATE numbers SET state = $3, voided_reason = 'released', updated_at = $4
+		WHERE instance_id = $1 AND state = $2 RETURNING sn`,
+		instanceID, int(icpcheck.NumberUnbound), int(icpcheck.NumberInvalid), micros(tx.now))
 	if err != nil {
 		return err
 	}
@@ -155,8 +159,10 @@ func (tx *Tx) invalidateUnbound(instanceID string) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	slices.Sort(sns) // the audit order must not depend on the database's
 	for _, sn := range sns {
-		if err := tx.setNumberState(sn, icpcheck.NumberUnbound, icpcheck.NumberInvalid, "released"); err != nil {
+		data := map[string]any{"from": int(icpcheck.NumberUnbound), "to": int(icpcheck.NumberInvalid), "reason": "released"}
+		if err := tx.audit("number.state", sn, data); err != nil {
 			return err
 		}
 	}

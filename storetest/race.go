@@ -25,6 +25,61 @@ func testRace(t *testing.T, open OpenFunc) {
 		e := NewEnv(t, open)
 		RacePut(t, e.Admin, []*sqlstore.DB{e.DB})
 	})
+	t.Run("Release", func(t *testing.T) {
+		e := NewEnv(t, open)
+		RaceRelease(t, e.Admin, []*sqlstore.DB{e.DB})
+	})
+}
+
+// RaceRelease releases instances while filings race to bind their unbound numbers, over dbs:
+// each number ends either bound by the one filing that won it or invalid, and nothing fails
+// but the filings that lost, with sn_not_unbound.
+func RaceRelease(t *testing.T, admin context.Context, dbs []*sqlstore.DB) {
+	t.Helper()
+	e := &Env{DB: dbs[0], Admin: admin}
+	for round := range 8 {
+		id := "i-release-" + itoa(round)
+		in := ECS(id, "1001")
+		e.MustPut(t, in)
+		nums := e.MustIssue(t, id, 5)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		bound := make([]bool, len(nums))
+		for i, n := range nums {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, err := dbs[i%len(dbs)].CreateFiling(Customer("1001"), icpcheck.FilingCreate{Type: icpcheck.FilingApp, SN: n.SN, AppName: "A", Access: Access()})
+				switch {
+				case err == nil:
+					bound[i] = true
+				case icpcheck.ErrorReason(err) != "sn_not_unbound":
+					t.Errorf("filing on %s: %v", n.SN, err)
+				}
+			}()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			rel := ECS(id, "1001")
+			rel.Status = icpcheck.StatusReleased
+			if _, err := dbs[len(dbs)-1].PutInstance(admin, rel); err != nil {
+				t.Errorf("release: %v", err)
+			}
+		}()
+		close(start)
+		wg.Wait()
+		for i, n := range nums {
+			got, err := e.DB.FindNumber(admin, n.SN)
+			NoError(t, err)
+			if want := map[bool]icpcheck.NumberState{true: icpcheck.NumberBound, false: icpcheck.NumberInvalid}[bound[i]]; got.State != want {
+				t.Fatalf("number %d: %v, want %v", i, got.State, want)
+			}
+		}
+	}
+	CheckInvariants(t, admin, e.DB)
 }
 
 // RacePut races goroutines, spread over dbs, to put one new instance: one creates it, the
