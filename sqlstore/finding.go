@@ -324,27 +324,20 @@ func (db *DB) FindFindings(ctx context.Context, flt icpcheck.FindingFilter) ([]*
 	if !flt.All {
 		w.conds = append(w.conds, "resolved_at IS NULL")
 	}
-	findings := []*icpcheck.Finding{}
-	var total int
-	err = db.view(ctx, "FindFindings", func(tx *Tx) error {
-		var err error
-		if total, err = tx.count(`SELECT COUNT(*) FROM findings`+w.sql(), w.args...); err != nil || total == 0 {
-			return err
-		}
-		findings, err = scanRows(tx, `SELECT doc, first_seen, last_seen, resolved_at, resolution FROM findings`+w.sql()+
-			` ORDER BY CASE WHEN resolved_at IS NULL THEN 0 ELSE 1 END, last_seen DESC, key`+limit,
-			func(r *sql.Rows) (*icpcheck.Finding, error) {
-				var doc, resolution string
-				var first, last int64
-				var resolved sql.NullInt64
-				if err := r.Scan(&doc, &first, &last, &resolved, &resolution); err != nil {
-					return nil, err
-				}
-				return decodeFinding(doc, first, last, resolved, resolution)
-			}, w.args...)
-		return err
-	})
-	return findings, total, err
+	return findPage(db, ctx, "FindFindings", findingColumns, "findings", &w,
+		"CASE WHEN resolved_at IS NULL THEN 0 ELSE 1 END, last_seen DESC, key", limit, scanFinding)
+}
+
+const findingColumns = `doc, first_seen, last_seen, resolved_at, resolution FROM findings`
+
+func scanFinding(r scanner) (*icpcheck.Finding, error) {
+	var doc, resolution string
+	var first, last int64
+	var resolved sql.NullInt64
+	if err := r.Scan(&doc, &first, &last, &resolved, &resolution); err != nil {
+		return nil, err
+	}
+	return decodeFinding(doc, first, last, resolved, resolution)
 }
 
 // ClaimFindingEvents leases up to limit due events.
