@@ -32,8 +32,14 @@ func (s *Server) registerREST(mux *http.ServeMux) {
 // outcome.
 func (s *Server) api(limit int64, serve endpoint) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, err := readBody(w, r, limit)
+		// A request without a V3 signature is refused before its body is read: the body is
+		// read whole only because the signature covers its hash.
+		var body []byte
 		var key *icpcheck.AccessKey
+		err := requireV3(r)
+		if err == nil {
+			body, err = readBody(w, r, limit)
+		}
 		if err == nil {
 			key, err = s.authenticate(r, body)
 		}
@@ -61,12 +67,18 @@ func (s *Server) api(limit int64, serve endpoint) http.HandlerFunc {
 	}
 }
 
-// authenticate verifies the request's V3 signature. The REST API takes V3 only: V1 puts its
-// signature among the query parameters, which REST endpoints read as filters.
-func (s *Server) authenticate(r *http.Request, body []byte) (*icpcheck.AccessKey, error) {
+// requireV3 refuses a request that does not carry a V3 signature. The REST API takes V3
+// only: V1 puts its signature among the query parameters, which REST endpoints read as
+// filters.
+func requireV3(r *http.Request) error {
 	if signature.Which(r, nil) != signature.V3 {
-		return nil, icpcheck.Errorf(icpcheck.EUNAUTHORIZED, "unauthenticated")
+		return icpcheck.Errorf(icpcheck.EUNAUTHORIZED, "unauthenticated")
 	}
+	return nil
+}
+
+// authenticate verifies the request's V3 signature.
+func (s *Server) authenticate(r *http.Request, body []byte) (*icpcheck.AccessKey, error) {
 	key, err := s.Auth.Verify(r, body)
 	if err != nil {
 		return nil, authError(err)
