@@ -141,9 +141,9 @@ func (f *Finding) Validate() error {
 }
 
 // MessageKey returns the i18n key of the finding's message. An expired instance without a
-// known coverage end (pay-as-you-go, overdue) has a message of its own that names no dates.
+// known coverage end (pay-as-you-go, overdue) has messages of their own that name no dates.
 func (f *Finding) MessageKey() string {
-	if f.Kind == FindingExpired && f.ExpiresAt == nil {
+	if (f.Kind == FindingExpired || f.Kind == FindingInstanceExpired) && f.ExpiresAt == nil {
 		return "monitor." + f.Kind + ".message_undated"
 	}
 	return "monitor." + f.Kind + ".message"
