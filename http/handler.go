@@ -46,10 +46,8 @@ func (s *Server) outer(mux *http.ServeMux) http.Handler {
 		sw.Header().Set("X-Request-Id", info.id)
 		r = r.WithContext(withInfo(r.Context(), info))
 		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
+			v := recover()
+			if v != nil && v != http.ErrAbortHandler {
 				s.Logger.ErrorContext(r.Context(), "panic", "request_id", info.id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				if sw.status == 0 {
 					s.writeError(sw, r, icpcheck.Internal("http.panic", fmt.Errorf("%v", v)))
@@ -60,6 +58,10 @@ func (s *Server) outer(mux *http.ServeMux) http.Handler {
 				end(info.route, r.Method, sw.code(), d)
 			}
 			s.accessLog(r, info, sw, d)
+			if v == http.ErrAbortHandler {
+				// The handler chose to abort the response; net/http expects to see the panic.
+				panic(v)
+			}
 		}()
 		_, pattern := mux.Handler(r)
 		if pattern == "" {
