@@ -22,6 +22,9 @@ import (
 // MaxResponseSize bounds what the client reads of one response.
 const MaxResponseSize = 256 << 20
 
+// UserAgent names the client in the server's logs.
+const UserAgent = "icpcheck-client/1"
+
 // DefaultClientTimeout bounds one call of the client, end to end.
 const DefaultClientTimeout = 2 * time.Minute
 
@@ -89,6 +92,7 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", UserAgent)
 	req.Header.Set("Accept-Language", string(c.Lang))
 	signature.SignV3(req, body, c.AccessKeyID, c.AccessKeySecret, c.Now(), newNonce())
 	resp, err := c.HTTPClient.Do(req)
