@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -51,6 +52,8 @@ func (r *Runner) RunMonitor(ctx context.Context, monitor string, at time.Time) (
 		return nil, err
 	}
 	switch {
+	case r.Store == nil || r.Policy == nil:
+		return nil, icpcheck.Internal("RunMonitor", errors.New("monitor.Runner needs a Store and a Policy"))
 	case !icpcheck.ValidMonitor(monitor):
 		return nil, icpcheck.Invalid("monitor", "bad_enum", monitor, "expiry, access")
 	case monitor == icpcheck.MonitorAccess && r.Resolver == nil:
