@@ -124,7 +124,9 @@ func TestRules(t *testing.T) {
 		{"TwoMonths", []string{"ecs", "web_hosting", "simple_application_server", "ens", "marketplace"}, func(in *icpcheck.Instance) { in.Orders = orders(at.AddDate(0, 0, -10), 2, "month") }, []string{"subscription=fail"}, "check.subscription.fail"},
 		{"TwoMonthsIoT", []string{"iot_studio"}, func(in *icpcheck.Instance) { in.Orders = orders(at.AddDate(0, 0, -10), 2, "month") }, nil, ""},
 		{"ThreeMonthsExactly", []string{"ecs"}, func(in *icpcheck.Instance) { in.Orders = orders(at.AddDate(0, 0, -10), 3, "month") }, nil, ""},
-		{"RenewedToThree", []string{"ecs"}, func(in *icpcheck.Instance) { in.Orders = orders(at.AddDate(0, 0, -10), 1, "month", 1, "month", 1, "month") }, nil, ""},
+		{"RenewedToThree", []string{"ecs"}, func(in *icpcheck.Instance) {
+			in.Orders = orders(at.AddDate(0, 0, -10), 1, "month", 1, "month", 1, "month")
+		}, nil, ""},
 		{"TwelveWeeks", []string{"ecs"}, func(in *icpcheck.Instance) { in.Orders = orders(at.AddDate(0, 0, -10), 12, "week") }, []string{"subscription=fail"}, ""},
 		{"ThirteenWeeksShortOfThreeMonths", []string{"ecs"}, func(in *icpcheck.Instance) { in.Orders = orders(at.AddDate(0, 0, -10), 13, "week") }, []string{"subscription=fail"}, ""},
 		{"FourteenWeeks", []string{"ecs"}, func(in *icpcheck.Instance) { in.Orders = orders(at.AddDate(0, 0, -10), 14, "week") }, nil, ""},
@@ -153,7 +155,9 @@ func TestRules(t *testing.T) {
 		{"EditionIrrelevant", []string{"ecs"}, func(in *icpcheck.Instance) { in.Edition = "basic" }, nil, ""},
 		{"Expired", []string{"ecs", "iot_studio"}, func(in *icpcheck.Instance) { in.Orders = orders(at.AddDate(-1, 0, -1), 1, "year") }, []string{"expiry=fail"}, "check.expiry.fail"},
 		{"ExpiresAtThatMoment", []string{"ecs"}, func(in *icpcheck.Instance) { in.Orders = orders(icpcheck.AddMonths(at, -3), 3, "month") }, []string{"expiry=fail"}, ""},
-		{"ExpiresOneSecondLater", []string{"ecs"}, func(in *icpcheck.Instance) { in.Orders = orders(icpcheck.AddMonths(at, -3).Add(time.Second), 3, "month") }, []string{"expiry=warn"}, "check.expiry.warn"},
+		{"ExpiresOneSecondLater", []string{"ecs"}, func(in *icpcheck.Instance) {
+			in.Orders = orders(icpcheck.AddMonths(at, -3).Add(time.Second), 3, "month")
+		}, []string{"expiry=warn"}, "check.expiry.warn"},
 		{"ExpiresIn30Days", []string{"ecs"}, func(in *icpcheck.Instance) { in.Orders = orders(at.AddDate(0, 0, 30).AddDate(0, -3, 0), 3, "month") }, []string{"expiry=warn"}, ""},
 		{"ExpiresIn30DaysAndASecond", []string{"ecs"}, func(in *icpcheck.Instance) {
 			in.Orders = orders(at.Add(30*24*time.Hour+time.Second).AddDate(0, -3, 0), 3, "month")
@@ -236,7 +240,9 @@ func TestMessages(t *testing.T) {
 				in.Orders[0].AmountCNY = 5
 				in.PublicBandwidthMbps, in.ServerPurchased = nil, nil
 			},
-			func(in *icpcheck.Instance) { in.Billing, in.Orders, in.Product = icpcheck.BillingPayAsYouGo, nil, product },
+			func(in *icpcheck.Instance) {
+				in.Billing, in.Orders, in.Product = icpcheck.BillingPayAsYouGo, nil, product
+			},
 		} {
 			in := instance(product)
 			edit(in)

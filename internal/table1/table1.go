@@ -45,7 +45,9 @@ func Check(r *icpcheck.CheckResult, in *icpcheck.Instance, at time.Time) {
 		r.ExpiresAt = cov.End
 	}
 	add := func(c icpcheck.Check) { r.Checks = append(r.Checks, c) }
-	pass := func(code, key string) icpcheck.Check { return icpcheck.Check{Code: code, Status: icpcheck.Pass, Key: key} }
+	pass := func(code, key string) icpcheck.Check {
+		return icpcheck.Check{Code: code, Status: icpcheck.Pass, Key: key}
+	}
 	fail := func(code, key, remedy string) icpcheck.Check {
 		return icpcheck.Check{Code: code, Status: icpcheck.Fail, Key: key, Remedy: remedy}
 	}
