@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/icpcheck/icpcheck"
 )
@@ -33,16 +35,22 @@ func (tx *Tx) appendAudit() error {
 	if err := tx.queryRow(tx.forUpdate(`SELECT seq, hash FROM audit_head WHERE id = 1`)).Scan(&seq, &hash); err != nil {
 		return err
 	}
+	// One INSERT for all of them: the head stays locked until commit, and every round trip
+	// made meanwhile holds up every other writer.
+	values := make([]string, 0, len(tx.events))
+	args := make([]any, 0, 8*len(tx.events))
 	for _, e := range tx.events {
 		seq++
 		e.Seq, e.PrevHash = seq, hash
 		e.Hash = e.ComputeHash()
 		hash = e.Hash
-		if _, err := tx.exec(`INSERT INTO audit_events (seq, time, actor, action, subject, data, prev_hash, hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			e.Seq, micros(e.Time), e.Actor, e.Action, e.Subject, string(e.Data), e.PrevHash, e.Hash); err != nil {
-			return err
-		}
+		n := len(args)
+		values = append(values, fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8))
+		args = append(args, e.Seq, micros(e.Time), e.Actor, e.Action, e.Subject, string(e.Data), e.PrevHash, e.Hash)
+	}
+	if _, err := tx.exec(`INSERT INTO audit_events (seq, time, actor, action, subject, data, prev_hash, hash) VALUES `+
+		strings.Join(values, ", "), args...); err != nil {
+		return err
 	}
 	_, err := tx.exec(`UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, seq, hash)
 	return err
