@@ -29,8 +29,12 @@ var migrations embed.FS
 // share the database's max_connections (100 by default).
 const MaxConns = 16
 
-// Dialect is PostgreSQL's: rows a transaction will change are locked with FOR UPDATE.
-var Dialect = sqlstore.Dialect{Name: "postgres", ForUpdate: " FOR UPDATE", Classify: classify}
+// Dialect is PostgreSQL's: rows a transaction will change are locked with FOR UPDATE, and
+// reads of several statements run at REPEATABLE READ, so that they see one snapshot (a page
+// and its total agree); PostgreSQL never fails to serialize a read-only transaction at that
+// level.
+var Dialect = sqlstore.Dialect{Name: "postgres", ForUpdate: " FOR UPDATE", Classify: classify,
+	ReadIsolation: sql.LevelRepeatableRead}
 
 // IsDSN reports whether s names a PostgreSQL database rather than a SQLite file.
 func IsDSN(s string) bool {

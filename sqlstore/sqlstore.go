@@ -50,6 +50,12 @@ type Dialect struct {
 	ForUpdate string
 	// Classify tells what a driver error means.
 	Classify func(error) Kind
+	// ReadIsolation is the isolation level of the read-only transactions that read with more
+	// than one statement, such as a page and its total: one under which all of them see one
+	// snapshot. PostgreSQL's default, READ COMMITTED, takes a new snapshot for each
+	// statement; SQLite's read transactions keep theirs from the first read on, so it leaves
+	// the default.
+	ReadIsolation sql.IsolationLevel
 }
 
 // lockOf returns the clause that locks, for the rest of the transaction, the rows of one

@@ -74,11 +74,11 @@ func (db *DB) tryUpdate(ctx context.Context, actor icpcheck.Actor, fn func(*Tx) 
 	return sqlTx.Commit()
 }
 
-// view runs fn in a read-only transaction, so that a page and its total come from one
-// snapshot.
+// view runs fn in a read-only transaction at the dialect's ReadIsolation, so that a page and
+// its total come from one snapshot.
 func (db *DB) view(ctx context.Context, op string, fn func(*Tx) error) error {
 	actor, _ := icpcheck.ActorFromContext(ctx)
-	sqlTx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	sqlTx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.dialect.ReadIsolation})
 	if err != nil {
 		return db.fail(op, err)
 	}

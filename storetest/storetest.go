@@ -33,6 +33,7 @@ func Run(t *testing.T, open OpenFunc) {
 	t.Run("Authorization", func(t *testing.T) { testAuthorization(t, open) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, open) })
 	t.Run("Race", func(t *testing.T) { testRace(t, open) })
+	t.Run("Snapshot", func(t *testing.T) { testSnapshot(t, open) })
 	t.Run("Property", func(t *testing.T) { testProperty(t, open) })
 }
 
