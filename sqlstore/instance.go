@@ -110,7 +110,9 @@ func (tx *Tx) putInstance(in *icpcheck.Instance, doc []byte) (icpcheck.PutAction
 	if cov, ok := in.Coverage(); ok {
 		expires = sql.NullInt64{Int64: micros(cov.End), Valid: true}
 	}
-	data := map[string]any{"owner": in.Owner, "product": in.Product, "status": string(in.Status), "region": in.Region}
+	// The event carries the whole instance, so that the log tells what an instance was when
+	// its numbers were issued.
+	data := map[string]any{"owner": in.Owner, "product": in.Product, "status": string(in.Status), "instance": json.RawMessage(doc)}
 	action, event := icpcheck.PutCreated, "instance.create"
 	if old == nil {
 		_, err = tx.exec(`INSERT INTO instances (id, owner, product, status, region, expires_at, doc, issued, quota, created_at, updated_at)
