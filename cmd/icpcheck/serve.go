@@ -105,6 +105,7 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	fmt.Fprintln(m.Stdout, i18n.T(m.lang, "serve.listening", s.URL()))
+	fmt.Fprintln(m.Stdout, i18n.T(m.lang, "serve.console", s.URL()+"/console/"))
 	m.printDemoKeys(s.URL(), keys)
 
 	<-ctx.Done()
