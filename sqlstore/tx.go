@@ -87,7 +87,12 @@ func (db *DB) view(ctx context.Context, op string, fn func(*Tx) error) error {
 	if err := db.domainOr(op, fn(tx)); err != nil {
 		return err
 	}
-	return sqlTx.Commit()
+	// A COMMIT fails when the connection is lost after the reads: that is the database's
+	// failure, classified like any other, not an internal error.
+	if err := sqlTx.Commit(); err != nil {
+		return db.fail(op, err)
+	}
+	return nil
 }
 
 // lookup runs fn, which reads with a single statement, on the read pool without a
