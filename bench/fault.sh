@@ -16,7 +16,9 @@ shift || true
 scenarios=${*:-sqlite-kill postgres-kill postgres-stop}
 out=bench/out/fault
 mkdir -p "$out"
-go build -o "$out/icpcheck" ./cmd/icpcheck
+# $ICPCHECK_BIN names an icpcheck binary to test instead of one built from this tree.
+bin=${ICPCHECK_BIN:-$out/icpcheck}
+[ -n "${ICPCHECK_BIN:-}" ] || go build -o "$bin" ./cmd/icpcheck
 go build -o "$out/fault" ./bench/fault
 
 # ensure_postgres starts the local cluster if it is down, whatever stopped it.
@@ -43,7 +45,7 @@ for i in $(seq "$runs"); do
     esac
     echo "== $s run $i" >&2
     # shellcheck disable=SC2086
-    if ! "$out/fault" -bin "$out/icpcheck" "${args[@]}" ${FAULT_FLAGS:-} -json > "$out/$s-$i.json"; then
+    if ! "$out/fault" -bin "$bin" "${args[@]}" ${FAULT_FLAGS:-} -json > "$out/$s-$i.json"; then
       status=1
     fi
     python3 - "$out/$s-$i.json" <<'EOF' | tee "$out/$s-$i.txt" >&2

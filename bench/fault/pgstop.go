@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
@@ -19,6 +22,7 @@ type PGStop struct {
 	RequestsDown    map[string]int `json:"requests_down"`     // outcomes of requests wholly inside the outage
 	AckedAfterReady int            `json:"acked_after_ready"` // numbers acknowledged after /readyz said 200 again
 	SamePID         bool           `json:"same_pid"`
+	Interference    []string       `json:"interference,omitempty"` // another process started or stopped PostgreSQL meanwhile
 }
 
 // pgStopScenario stops PostgreSQL under load cfg.PGStops times for cfg.PGDown each, and
@@ -26,6 +30,11 @@ type PGStop struct {
 // cfg.PGRecover of its start, the same process served throughout, every request that ran
 // wholly inside the outage was refused with 503, and writes were acknowledged again after.
 // PostgreSQL is started again whatever happens.
+//
+// Other users of the shared server may start or stop it meanwhile. The outage is watched by
+// dialing PostgreSQL: only the part of it in which PostgreSQL was really down is judged, and
+// a failure to recover while PostgreSQL is down again is noted as interference, not counted
+// as a violation.
 func pgStopScenario(ctx context.Context, cfg *Config, srv *server, ld *load, v *violations, rep *Report, logf func(string, ...any)) (err error) {
 	outage := &pgOutage{cfg: cfg}
 	defer func() {
@@ -36,6 +45,7 @@ func pgStopScenario(ctx context.Context, cfg *Config, srv *server, ld *load, v *
 			}
 		}
 	}()
+	pgAddr := postgresAddr(cfg.Postgres)
 	pid := srv.PID()
 	if err := pause(ctx, cfg.Warmup); err != nil {
 		return err
@@ -50,8 +60,13 @@ func pgStopScenario(ctx context.Context, cfg *Config, srv *server, ld *load, v *
 		}
 		downFrom := time.Now()
 		st.StopSeconds = downFrom.Sub(stopBegan).Seconds()
+		upAt := watchPostgres(pgAddr)
 		perr := pause(ctx, cfg.PGDown)
 		downUntil := time.Now()
+		if t := upAt(); !t.IsZero() && t.Before(downUntil) {
+			st.Interference = append(st.Interference, fmt.Sprintf("PostgreSQL answered %.1f s into the outage: another process started it", t.Sub(downFrom).Seconds()))
+			downUntil = t
+		}
 		if err := outage.Start(); err != nil {
 			pr.stop()
 			return err
@@ -63,8 +78,14 @@ func pgStopScenario(ctx context.Context, cfg *Config, srv *server, ld *load, v *
 		st.DownSeconds = downUntil.Sub(downFrom).Seconds()
 		started := time.Now()
 		readyAt, ready := pr.waitReady(started, cfg.PGRecover)
-		if !ready {
+		switch {
+		case ready:
+		case !reachable(pgAddr):
+			st.Interference = append(st.Interference, "PostgreSQL down again before /readyz said 200: another process stopped it")
+		default:
 			v.add("not ready again", "/readyz not 200 within %v of PostgreSQL's start", cfg.PGRecover)
+		}
+		if !ready {
 			readyAt = time.Now()
 		}
 		st.ReadySeconds = readyAt.Sub(started).Seconds()
@@ -75,47 +96,111 @@ func pgStopScenario(ctx context.Context, cfg *Config, srv *server, ld *load, v *
 		}
 		_, after, _, _ := ld.ledger.counts()
 		st.AckedAfterReady = after - before
-		if st.AckedAfterReady == 0 {
+		switch {
+		case st.AckedAfterReady > 0:
+		case !reachable(pgAddr):
+			st.Interference = append(st.Interference, "PostgreSQL down again after /readyz said 200: another process stopped it")
+		default:
 			v.add("no recovery", "no number acknowledged in the %v after /readyz said 200 again", cfg.Settle)
 		}
 		samples := pr.stop()
-
-		// Only what ran wholly inside the outage is judged: a request or probe that began
-		// before the stop finished, or ended after the start began, may have met a database
-		// that was still (or again) up.
-		downProbes := 0
-		for _, s := range samples {
-			if s.start.Before(downFrom) || s.end.After(downUntil) {
-				continue
-			}
-			downProbes++
-			st.ProbesDown[s.result]++
-			if s.result != "503 EUNAVAILABLE unavailable" {
-				v.add("readyz while down", "/readyz answered %q while PostgreSQL was stopped", s.result)
-			}
-		}
-		if downProbes == 0 {
-			v.add("readyz while down", "no /readyz answer while PostgreSQL was stopped (%v)", downUntil.Sub(downFrom))
-		}
-		for _, r := range ld.stats.snapshot() {
-			if r.start.Before(downFrom) || r.end.After(downUntil) {
-				continue
-			}
-			st.RequestsDown[r.out.String()]++
-			if r.out.class != classUnavailable {
-				v.add("unclean failure", "%s while PostgreSQL was stopped: %s", r.op, r.out)
-			}
-		}
+		judgeOutage(st, samples, ld.stats.snapshot(), downFrom, downUntil, v)
 		st.SamePID = srv.PID() == pid
 		if !st.SamePID {
 			v.add("server restarted", "server pid %d, was %d", srv.PID(), pid)
 		}
 		rep.PGStops = append(rep.PGStops, st)
-		logf("PostgreSQL stop %d/%d: stopped in %.1fs, down %.1fs, ready %.2fs after its start; %d probes down %v; %d numbers acknowledged after",
-			i+1, cfg.PGStops, st.StopSeconds, st.DownSeconds, st.ReadySeconds, downProbes, st.ProbesDown, st.AckedAfterReady)
+		logf("PostgreSQL stop %d/%d: stopped in %.1fs, down %.1fs, ready %.2fs after its start; probes down %v; %d numbers acknowledged after%s",
+			i+1, cfg.PGStops, st.StopSeconds, st.DownSeconds, st.ReadySeconds, st.ProbesDown, st.AckedAfterReady, strings.Join(append([]string{""}, st.Interference...), "; "))
 	}
 	rep.AckedAfterLastFault = rep.PGStops[len(rep.PGStops)-1].AckedAfterReady
 	return nil
+}
+
+// judgeOutage counts the /readyz answers and the requests that ran wholly inside the outage,
+// from downFrom to downUntil, into st, and records a violation for each that is not a 503.
+// What began before the stop finished, or ended after the start began, may have met a
+// database that was still (or again) up, and is not judged.
+func judgeOutage(st PGStop, samples []sample, records []record, downFrom, downUntil time.Time, v *violations) {
+	downProbes := 0
+	for _, s := range samples {
+		if s.start.Before(downFrom) || s.end.After(downUntil) {
+			continue
+		}
+		downProbes++
+		st.ProbesDown[s.result]++
+		if s.result != "503 EUNAVAILABLE unavailable" {
+			v.add("readyz while down", "/readyz answered %q while PostgreSQL was stopped", s.result)
+		}
+	}
+	if downProbes == 0 && downUntil.Sub(downFrom) > time.Second {
+		v.add("readyz while down", "no /readyz answer while PostgreSQL was stopped (%v)", downUntil.Sub(downFrom))
+	}
+	for _, r := range records {
+		if r.start.Before(downFrom) || r.end.After(downUntil) {
+			continue
+		}
+		st.RequestsDown[r.out.String()]++
+		if r.out.class != classUnavailable {
+			v.add("unclean failure", "%s while PostgreSQL was stopped: %s", r.op, r.out)
+		}
+	}
+}
+
+// postgresAddr returns host:port of the PostgreSQL server of dsn, or "" when it is reached
+// another way (a Unix socket).
+func postgresAddr(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Hostname() == "" {
+		return ""
+	}
+	port := u.Port()
+	if port == "" {
+		port = "5432"
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
+// reachable reports whether PostgreSQL accepts connections at addr (true when addr is "",
+// which cannot be watched).
+func reachable(addr string) bool {
+	if addr == "" {
+		return true
+	}
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return false
+	}
+	conn.Close()
+	return true
+}
+
+// watchPostgres dials addr every 50 ms, from now until it first answers, and returns a
+// function that tells when that was (zero: not yet). It stops at its first answer, so that
+// PostgreSQL logs at most one connection that never sent a startup packet.
+func watchPostgres(addr string) func() time.Time {
+	var mu sync.Mutex
+	var upAt time.Time
+	if addr != "" {
+		go func() {
+			deadline := time.Now().Add(time.Hour)
+			for time.Now().Before(deadline) {
+				if conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
+					conn.Close()
+					mu.Lock()
+					upAt = time.Now()
+					mu.Unlock()
+					return
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}()
+	}
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return upAt
+	}
 }
 
 // probe polls /readyz every 100 ms, as a load balancer would, and keeps every answer.

@@ -85,6 +85,9 @@ func (r *Report) Print(w io.Writer) {
 				i+1, s.StopSeconds, s.DownSeconds, s.ReadySeconds, s.SamePID, s.AckedAfterReady)
 			printCounts(w, "  /readyz while down", s.ProbesDown)
 			printCounts(w, "  requests wholly inside the outage", s.RequestsDown)
+			for _, note := range s.Interference {
+				fmt.Fprintf(w, "  interference: %s\n", note)
+			}
 		}
 	}
 	fmt.Fprintf(w, "requests %d (slowest %.0f ms)\n", r.Requests, r.MaxLatencyMS)
