@@ -5,10 +5,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/icpcheck/icpcheck"
 )
+
+// auditInsert is how many events one INSERT appends: at 8 parameters an event, well within
+// the parameters a statement may take on SQLite (32,766) and PostgreSQL (65,535).
+const auditInsert = 1000
 
 // audit records a change to append to the chain when the transaction commits.
 func (tx *Tx) audit(action, subject string, data map[string]any) error {
@@ -35,22 +40,25 @@ func (tx *Tx) appendAudit() error {
 	if err := tx.queryRow(tx.forUpdate(`SELECT seq, hash FROM audit_head WHERE id = 1`)).Scan(&seq, &hash); err != nil {
 		return err
 	}
-	// One INSERT for all of them: the head stays locked until commit, and every round trip
-	// made meanwhile holds up every other writer.
-	values := make([]string, 0, len(tx.events))
-	args := make([]any, 0, 8*len(tx.events))
-	for _, e := range tx.events {
-		seq++
-		e.Seq, e.PrevHash = seq, hash
-		e.Hash = e.ComputeHash()
-		hash = e.Hash
-		n := len(args)
-		values = append(values, fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8))
-		args = append(args, e.Seq, micros(e.Time), e.Actor, e.Action, e.Subject, string(e.Data), e.PrevHash, e.Hash)
-	}
-	if _, err := tx.exec(`INSERT INTO audit_events (seq, time, actor, action, subject, data, prev_hash, hash) VALUES `+
-		strings.Join(values, ", "), args...); err != nil {
-		return err
+	// One INSERT for all of them (for up to auditInsert, as a batch of instances may make
+	// thousands): the head stays locked until commit, and every round trip made meanwhile
+	// holds up every other writer.
+	for chunk := range slices.Chunk(tx.events, auditInsert) {
+		values := make([]string, 0, len(chunk))
+		args := make([]any, 0, 8*len(chunk))
+		for _, e := range chunk {
+			seq++
+			e.Seq, e.PrevHash = seq, hash
+			e.Hash = e.ComputeHash()
+			hash = e.Hash
+			n := len(args)
+			values = append(values, fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8))
+			args = append(args, e.Seq, micros(e.Time), e.Actor, e.Action, e.Subject, string(e.Data), e.PrevHash, e.Hash)
+		}
+		if _, err := tx.exec(`INSERT INTO audit_events (seq, time, actor, action, subject, data, prev_hash, hash) VALUES `+
+			strings.Join(values, ", "), args...); err != nil {
+			return err
+		}
 	}
 	_, err := tx.exec(`UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, seq, hash)
 	return err
