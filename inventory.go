@@ -22,6 +22,17 @@ const (
 	PutUnchanged PutAction = "unchanged"
 )
 
+// PutResult is what PutInstances did to one instance: its action, or the error that refused
+// it alone.
+type PutResult struct {
+	Action PutAction
+	Err    error
+}
+
+// MaxPutBatch is the most instances one PutInstances call takes: a batch is one transaction,
+// and on SQLite every other writer waits for it.
+const MaxPutBatch = 1000
+
 // InstanceFilter selects instances. Zero fields select all.
 type InstanceFilter struct {
 	Owner   string
@@ -57,6 +68,16 @@ type InstanceService interface {
 	// A released instance's unbound numbers become invalid. Returns EINVALID (the instance's
 	// own validation), ECONFLICT owner_change when numbers were issued under another owner.
 	PutInstance(ctx context.Context, in *Instance) (PutAction, error)
+
+	// PutInstances puts up to MaxPutBatch instances as PutInstance does, in order, in one
+	// transaction: result i says what was done to ins[i], its action or the error that refused
+	// it (any PutInstance returns for one instance). A refused instance loads nothing of itself,
+	// not even its owner's account, and leaves the others as they would be without it; an
+	// instance that occurs twice is put twice, the second seeing the first. Admin only.
+	// The error is for the whole batch, of which nothing was loaded then: EFORBIDDEN, EINVALID
+	// batch_too_large, EUNAVAILABLE, EINTERNAL. (Over a network, a call that fails after the
+	// server committed cannot tell; putting the batch again is harmless.)
+	PutInstances(ctx context.Context, ins []*Instance) ([]PutResult, error)
 
 	// FindInstance returns a stored instance. Returns ENOTFOUND instance_not_found, also for
 	// a customer asking for another account's instance.

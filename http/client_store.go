@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -56,6 +57,48 @@ func (c *Client) PutInstance(ctx context.Context, in *icpcheck.Instance) (icpche
 	var res PutResult
 	err := c.call(ctx, http.MethodPut, "/v1/instances/"+pathEscape(in.ID), nil, in, &res)
 	return res.Action, err
+}
+
+// PutInstances sends the batch to the REST import in one request, which the server puts in one
+// transaction (a batch is at most icpcheck.MaxPutBatch). Instances that do not validate are
+// refused here without being sent.
+func (c *Client) PutInstances(ctx context.Context, ins []*icpcheck.Instance) ([]icpcheck.PutResult, error) {
+	if len(ins) > icpcheck.MaxPutBatch {
+		return nil, icpcheck.Invalid("", "batch_too_large", icpcheck.MaxPutBatch)
+	}
+	results := make([]icpcheck.PutResult, len(ins))
+	send := make([]*icpcheck.Instance, 0, len(ins)) // never nil: an empty batch is "[]"
+	at := make([]int, 0, len(ins))                  // the result of each of send
+	for i, in := range ins {
+		if in == nil {
+			results[i].Err = icpcheck.Invalid("", "required")
+			continue
+		}
+		if err := in.Validate(); err != nil {
+			results[i].Err = err
+			continue
+		}
+		send, at = append(send, in), append(at, i)
+	}
+	var imp Import
+	if err := c.call(ctx, http.MethodPost, "/v1/instances", nil, send, &imp); err != nil {
+		return nil, err
+	}
+	if len(imp.Results) != len(send) {
+		return nil, badResponse(http.StatusOK, fmt.Errorf("%d results for %d instances", len(imp.Results), len(send)))
+	}
+	for _, r := range imp.Results {
+		if r.Index < 0 || r.Index >= len(at) {
+			return nil, badResponse(http.StatusOK, fmt.Errorf("result for instance %d of %d", r.Index, len(send)))
+		}
+		res := &results[at[r.Index]]
+		if r.Error != nil {
+			res.Err = r.Error.asError(ErrorStatus(r.Error.Kind))
+		} else {
+			res.Action = r.Action
+		}
+	}
+	return results, nil
 }
 
 func (c *Client) FindInstance(ctx context.Context, id string) (*icpcheck.InstanceRecord, error) {

@@ -24,15 +24,21 @@ func observe[T any](m *Metrics, op string, call func() (T, error)) (T, error) {
 	start := time.Now()
 	v, err := call()
 	m.storeDuration.WithLabelValues(op).Observe(time.Since(start).Seconds())
-	if err != nil {
-		switch code := icpcheck.ErrorCode(err); code {
-		case icpcheck.EINTERNAL, icpcheck.EUNAVAILABLE:
-			m.failures.WithLabelValues(op, code).Inc()
-		default:
-			m.refusals.WithLabelValues(op, icpcheck.ErrorReason(err)).Inc()
-		}
-	}
+	m.count(op, err)
 	return v, err
+}
+
+// count records err, when there is one, as a failure or a refusal of op.
+func (m *Metrics) count(op string, err error) {
+	if err == nil {
+		return
+	}
+	switch code := icpcheck.ErrorCode(err); code {
+	case icpcheck.EINTERNAL, icpcheck.EUNAVAILABLE:
+		m.failures.WithLabelValues(op, code).Inc()
+	default:
+		m.refusals.WithLabelValues(op, icpcheck.ErrorReason(err)).Inc()
+	}
 }
 
 // none stands for the missing result of calls that return only an error.
@@ -69,6 +75,15 @@ func (s *store) UseNonce(ctx context.Context, keyID, nonce string, expires time.
 
 func (s *store) PutInstance(ctx context.Context, in *icpcheck.Instance) (icpcheck.PutAction, error) {
 	return observe(s.m, "PutInstance", func() (icpcheck.PutAction, error) { return s.next.PutInstance(ctx, in) })
+}
+
+// PutInstances counts the refusal of each instance of a batch as well as the call's own.
+func (s *store) PutInstances(ctx context.Context, ins []*icpcheck.Instance) ([]icpcheck.PutResult, error) {
+	res, err := observe(s.m, "PutInstances", func() ([]icpcheck.PutResult, error) { return s.next.PutInstances(ctx, ins) })
+	for _, r := range res {
+		s.m.count("PutInstances", r.Err)
+	}
+	return res, err
 }
 
 func (s *store) FindInstance(ctx context.Context, id string) (*icpcheck.InstanceRecord, error) {

@@ -79,18 +79,24 @@ func (db *DB) CreateAccessKey(ctx context.Context, account string, role icpcheck
 
 // ensureAccount returns the account, creating it with role when it does not exist.
 func (tx *Tx) ensureAccount(id string, role icpcheck.Role) (*icpcheck.Account, error) {
-	n, err := tx.exec(`INSERT INTO accounts (id, role, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
-		id, string(role), micros(tx.now))
+	created, err := tx.createAccount(id, role)
 	if err != nil {
 		return nil, err
 	}
-	if n == 1 {
-		if err := tx.audit("account.create", id, map[string]any{"role": string(role)}); err != nil {
-			return nil, err
-		}
+	if created {
 		return &icpcheck.Account{ID: id, Role: role, CreatedAt: tx.now}, nil
 	}
 	return tx.account(id)
+}
+
+// createAccount creates the account with role unless it exists, and reports whether it did.
+func (tx *Tx) createAccount(id string, role icpcheck.Role) (bool, error) {
+	n, err := tx.exec(`INSERT INTO accounts (id, role, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
+		id, string(role), micros(tx.now))
+	if err != nil || n == 0 {
+		return false, err
+	}
+	return true, tx.audit("account.create", id, map[string]any{"role": string(role)})
 }
 
 func (tx *Tx) account(id string) (*icpcheck.Account, error) {

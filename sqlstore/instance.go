@@ -1,10 +1,8 @@
 package sqlstore
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"slices"
 	"time"
@@ -63,79 +61,6 @@ func (tx *Tx) visibleInstance(id string, lock bool) (*instanceRow, error) {
 		return nil, icpcheck.Errorf(icpcheck.ENOTFOUND, "instance_not_found")
 	}
 	return r, nil
-}
-
-// PutInstance creates or replaces an instance, creating its owner account when it does not
-// exist. Admin only. A released instance's unbound numbers become invalid.
-func (db *DB) PutInstance(ctx context.Context, in *icpcheck.Instance) (icpcheck.PutAction, error) {
-	if _, err := icpcheck.RequireAdmin(ctx); err != nil {
-		return "", err
-	}
-	if in == nil {
-		return "", icpcheck.Invalid("", "required")
-	}
-	if err := in.Validate(); err != nil {
-		return "", err
-	}
-	doc, err := json.Marshal(in)
-	if err != nil {
-		return "", icpcheck.Internal("PutInstance", err)
-	}
-	var action icpcheck.PutAction
-	err = db.update(ctx, "PutInstance", func(tx *Tx) error {
-		var err error
-		action, err = tx.putInstance(in, doc)
-		return err
-	})
-	return action, err
-}
-
-func (tx *Tx) putInstance(in *icpcheck.Instance, doc []byte) (icpcheck.PutAction, error) {
-	old, err := tx.instance(in.ID, true)
-	var e *icpcheck.Error
-	switch {
-	case errors.As(err, &e) && e.Code == icpcheck.ENOTFOUND:
-		old = nil
-	case err != nil:
-		return "", err
-	case bytes.Equal(old.doc, doc):
-		return icpcheck.PutUnchanged, nil
-	case old.Instance.Owner != in.Owner && old.Issued > 0:
-		return "", icpcheck.Errorf(icpcheck.ECONFLICT, "owner_change", old.Instance.Owner)
-	}
-	if _, err := tx.ensureAccount(in.Owner, icpcheck.RoleCustomer); err != nil {
-		return "", err
-	}
-	var expires sql.NullInt64
-	if cov, ok := in.Coverage(); ok {
-		expires = sql.NullInt64{Int64: micros(cov.End), Valid: true}
-	}
-	// The event carries the whole instance, so that the log tells what an instance was when
-	// its numbers were issued.
-	data := map[string]any{"owner": in.Owner, "product": in.Product, "status": string(in.Status), "instance": json.RawMessage(doc)}
-	action, event := icpcheck.PutCreated, "instance.create"
-	if old == nil {
-		_, err = tx.exec(`INSERT INTO instances (id, owner, product, status, region, expires_at, doc, issued, quota, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, $8, $8)`,
-			in.ID, in.Owner, in.Product, string(in.Status), in.Region, expires, string(doc), micros(tx.now))
-	} else {
-		action, event = icpcheck.PutUpdated, "instance.update"
-		_, err = tx.exec(`UPDATE instances SET owner = $2, product = $3, status = $4, region = $5, expires_at = $6, doc = $7, updated_at = $8
-			WHERE id = $1`,
-			in.ID, in.Owner, in.Product, string(in.Status), in.Region, expires, string(doc), micros(tx.now))
-	}
-	if err != nil {
-		return "", err
-	}
-	if err := tx.audit(event, in.ID, data); err != nil {
-		return "", err
-	}
-	if in.Status == icpcheck.StatusReleased {
-		if err := tx.invalidateUnbound(in.ID); err != nil {
-			return "", err
-		}
-	}
-	return action, nil
 }
 
 // invalidateUnbound makes the unbound numbers of a released instance invalid; they stay
