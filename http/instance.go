@@ -97,8 +97,11 @@ type Import struct {
 	Refused   int            `json:"refused"`
 }
 
-// importInstances puts a JSON array of instances (or one instance) one by one: each is its
-// own transaction, so one bad instance refuses only itself.
+// importInstances puts a JSON array of instances (or one instance) through the store's batch
+// path: icpcheck.MaxPutBatch instances a transaction, in which an instance the store refuses
+// is undone alone. Refusals are reported in place. When the store fails a whole batch, the
+// request fails if nothing was loaded yet; after that, the rest is refused in place, so that
+// the answer still tells what was loaded.
 func (s *Server) importInstances(req *request) (int, any, error) {
 	if err := newQuery(req.URL).err; err != nil {
 		return 0, nil, err
@@ -111,29 +114,55 @@ func (s *Server) importInstances(req *request) (int, any, error) {
 		return 0, nil, err
 	}
 	imp := &Import{Results: make([]ImportResult, len(items))}
+	ins := make([]*icpcheck.Instance, 0, len(items))
+	at := make([]int, 0, len(items)) // the result of each of ins
 	for i, item := range items {
 		res := &imp.Results[i]
 		res.Index = i
 		in, err := icpcheck.DecodeInstance(item)
-		if err == nil {
-			res.ID = in.ID
-			res.Action, err = s.Store.PutInstance(req.Context(), in)
-		}
 		if err != nil {
-			logError(s.Logger, req.Request, err)
-			b := errorBody(req.lang, err)
-			res.Error = &b
-			imp.Refused++
+			imp.refuse(s, req, res, err)
 			continue
 		}
-		switch res.Action {
-		case icpcheck.PutCreated:
-			imp.Created++
-		case icpcheck.PutUpdated:
-			imp.Updated++
-		default:
-			imp.Unchanged++
+		res.ID = in.ID
+		ins, at = append(ins, in), append(at, i)
+	}
+	for from := 0; from < len(ins); from += icpcheck.MaxPutBatch {
+		to := min(from+icpcheck.MaxPutBatch, len(ins))
+		puts, err := s.Store.PutInstances(req.Context(), ins[from:to])
+		if err != nil {
+			if from == 0 {
+				return 0, nil, err
+			}
+			for _, i := range at[from:] {
+				imp.refuse(s, req, &imp.Results[i], err)
+			}
+			break
+		}
+		for k, put := range puts {
+			res := &imp.Results[at[from+k]]
+			if put.Err != nil {
+				imp.refuse(s, req, res, put.Err)
+				continue
+			}
+			res.Action = put.Action
+			switch put.Action {
+			case icpcheck.PutCreated:
+				imp.Created++
+			case icpcheck.PutUpdated:
+				imp.Updated++
+			default:
+				imp.Unchanged++
+			}
 		}
 	}
 	return http.StatusOK, imp, nil
+}
+
+// refuse records err as the refusal of res.
+func (imp *Import) refuse(s *Server, req *request, res *ImportResult, err error) {
+	logError(s.Logger, req.Request, err)
+	b := errorBody(req.lang, err)
+	res.Error = &b
+	imp.Refused++
 }
