@@ -41,6 +41,12 @@ func TestStore(t *testing.T) {
 	storetest.NoError(t, err)
 	_, err = store.FindInstance(customer, "i-none")
 	storetest.WantError(t, err, icpcheck.ENOTFOUND, "instance_not_found")
+	// A batch's refusals are counted one by one, by reason.
+	res, err := store.PutInstances(admin, []*icpcheck.Instance{storetest.ECS("i-1", "2222222222222222"), storetest.ECS("i-2", "x"), storetest.ECS("i-3", owner)})
+	storetest.NoError(t, err)
+	if res[2].Action != icpcheck.PutCreated {
+		t.Fatalf("batch results %+v", res)
+	}
 	ctx, cancel := context.WithCancel(admin)
 	cancel()
 	store.FindInstances(ctx, icpcheck.InstanceFilter{}) // a cancelled call fails without being a refusal
@@ -56,6 +62,9 @@ func TestStore(t *testing.T) {
 		`icpcheck_refusals_total{op="IssueNumbers",reason="quota_exceeded"} 1`,
 		`icpcheck_refusals_total{op="FindInstance",reason="instance_not_found"} 1`,
 		`icpcheck_store_duration_seconds_count{op="IssueNumbers"} 2`,
+		`icpcheck_refusals_total{op="PutInstances",reason="owner_change"} 1`,
+		`icpcheck_refusals_total{op="PutInstances",reason="bad_account"} 1`,
+		`icpcheck_store_duration_seconds_count{op="PutInstances"} 1`,
 		`icpcheck_http_requests_total{method="GET",route="GET /v1/instances/{id}",status="404"} 1`,
 		"icpcheck_http_requests_in_flight 0",
 		"go_goroutines",
