@@ -27,7 +27,11 @@ func testAuthorization(t *testing.T, open OpenFunc) {
 		"DeleteAccessKey": func(ctx context.Context) error { return e.DB.DeleteAccessKey(ctx, k.ID) },
 		"FindAccount":     func(ctx context.Context) error { _, err := e.DB.FindAccount(ctx, "1001"); return err },
 		"PutInstance":     func(ctx context.Context) error { _, err := e.DB.PutInstance(ctx, ECS("i-9", "1001")); return err },
-		"FindInstance":    func(ctx context.Context) error { _, err := e.DB.FindInstance(ctx, "i-1"); return err },
+		"PutInstances": func(ctx context.Context) error {
+			_, err := e.DB.PutInstances(ctx, []*icpcheck.Instance{ECS("i-9", "1001")})
+			return err
+		},
+		"FindInstance": func(ctx context.Context) error { _, err := e.DB.FindInstance(ctx, "i-1"); return err },
 		"FindInstances": func(ctx context.Context) error {
 			_, _, err := e.DB.FindInstances(ctx, icpcheck.InstanceFilter{})
 			return err
@@ -85,7 +89,7 @@ func testAuthorization(t *testing.T, open OpenFunc) {
 	// lookup (acting for another account), or admin only.
 	t.Run("OtherCustomer", func(t *testing.T) {
 		want := map[string]string{
-			"CreateAccessKey": "admin_only", "PutInstance": "admin_only", "VoidNumber": "admin_only",
+			"CreateAccessKey": "admin_only", "PutInstance": "admin_only", "PutInstances": "admin_only", "VoidNumber": "admin_only",
 			"ApproveFiling": "admin_only", "RejectFiling": "admin_only", "FindAuditEvents": "admin_only", "VerifyAudit": "admin_only",
 			"DeleteAccessKey": "key_not_found", "FindAccount": "account_not_found",
 			"FindInstance": "instance_not_found", "CheckInstance": "instance_not_found", "IssueNumbers": "instance_not_found",

@@ -23,6 +23,7 @@ type OpenFunc func(t *testing.T, opts sqlstore.Options) *sqlstore.DB
 func Run(t *testing.T, open OpenFunc) {
 	t.Run("Accounts", func(t *testing.T) { testAccounts(t, open) })
 	t.Run("Instances", func(t *testing.T) { testInstances(t, open) })
+	t.Run("Batch", func(t *testing.T) { testBatch(t, open) })
 	t.Run("Issue", func(t *testing.T) { testIssue(t, open) })
 	t.Run("Grant", func(t *testing.T) { testGrant(t, open) })
 	t.Run("Void", func(t *testing.T) { testVoid(t, open) })
