@@ -22,6 +22,7 @@ type importLine struct {
 
 func (m *Main) importCommand() *cobra.Command {
 	var input string
+	var batchLines int
 	cmd := &cobra.Command{
 		Use:   "import FILE|-",
 		Short: "Load instances into the store (JSON Lines or CSV), creating owner accounts as needed",
@@ -29,7 +30,9 @@ func (m *Main) importCommand() *cobra.Command {
 columns of icpcheck check), and reports per line what it did: created, updated, unchanged, or
 the error. A bad line loads nothing and the other lines still load. Importing the same file
 again changes nothing. An instance whose status becomes released has its unbound numbers
-made invalid.
+made invalid. Lines are loaded up to 500 at a time (--batch), each batch in one
+transaction, and reported once it is committed; when the store fails, import stops and the
+lines from the batch it failed on are not loaded.
 
 Exit status: 0 when every line loaded, 1 when some line was refused, 2 for bad usage.`,
 		Args: args(cobra.ExactArgs(1)),
@@ -38,6 +41,9 @@ Exit status: 0 when every line loaded, 1 when some line was refused, 2 for bad u
 	cmd.RunE = func(cmd *cobra.Command, a []string) error {
 		if err := checkFormat(*format); err != nil {
 			return err
+		}
+		if batchLines < 1 || batchLines > icpcheck.MaxPutBatch {
+			return usageError{fmt.Errorf("--batch %d: want 1 to %d", batchLines, icpcheck.MaxPutBatch)}
 		}
 		inFormat, ok := instancefile.ParseFormat(input)
 		if !ok {
@@ -63,6 +69,38 @@ Exit status: 0 when every line loaded, 1 when some line was refused, 2 for bad u
 		defer out.Flush()
 		counts := map[icpcheck.PutAction]int{}
 		lines, refused := 0, 0
+		// put loads a batch of lines and reports each, in input order, once it is committed.
+		put := func(batch *importBatch) error {
+			var results []icpcheck.PutResult
+			if len(batch.ins) > 0 {
+				var err error
+				if results, err = store.PutInstances(ctx, batch.ins); err != nil {
+					return err // the store failed, not a line: stop rather than refuse every line after
+				}
+			}
+			next := 0
+			for _, l := range batch.lines {
+				res, err := importLine{Line: l.line}, l.err
+				if err == nil {
+					res.ID = batch.ins[next].ID
+					res.Action, err = results[next].Action, results[next].Err
+					next++
+				}
+				if err != nil {
+					refused++
+					e := m.errorJSON(err)
+					res.Action, res.Error = "", &e
+				} else {
+					counts[res.Action]++
+				}
+				if err := m.printImportLine(out, *format, res); err != nil {
+					return err
+				}
+			}
+			batch.reset()
+			return nil
+		}
+		batch := importBatch{max: batchLines}
 		in := instancefile.NewReader(r, inFormat)
 		for {
 			rec, err := in.Next()
@@ -72,23 +110,14 @@ Exit status: 0 when every line loaded, 1 when some line was refused, 2 for bad u
 				return err
 			}
 			lines++
-			res := importLine{Line: rec.Line}
-			err = rec.Err
-			if err == nil {
-				res.ID = rec.Instance.ID
-				res.Action, err = store.PutInstance(ctx, rec.Instance)
-			}
-			if err != nil {
-				if icpcheck.ErrorCode(err) == icpcheck.EINTERNAL || icpcheck.ErrorCode(err) == icpcheck.EUNAVAILABLE {
-					return err // the store failed, not the line: stop rather than refuse every line after
+			if batch.add(rec) {
+				if err := put(&batch); err != nil {
+					return err
 				}
-				refused++
-				e := m.errorJSON(err)
-				res.Action, res.Error = "", &e
-			} else {
-				counts[res.Action]++
 			}
-			if err := m.printImportLine(out, *format, res); err != nil {
+		}
+		if len(batch.lines) > 0 {
+			if err := put(&batch); err != nil {
 				return err
 			}
 		}
@@ -105,7 +134,53 @@ Exit status: 0 when every line loaded, 1 when some line was refused, 2 for bad u
 		return nil
 	}
 	cmd.Flags().StringVar(&input, "input-format", "auto", "input: auto, jsonl or csv")
+	cmd.Flags().IntVar(&batchLines, "batch", importBatchLines, "lines loaded in one transaction, 1 to 1000")
 	return cmd
+}
+
+// A batch of import is at most importBatchLines lines (--batch), and stops growing once its
+// instances are about importBatchBytes: each batch is one transaction, so that its commit (an
+// fsync on SQLite) is paid once for hundreds of lines, while what is held in memory, what
+// other writers wait for and what one request to a server carries stay bounded whatever the
+// file's size.
+const (
+	importBatchLines = 500
+	importBatchBytes = 4 << 20
+)
+
+// importBatch is the lines read and not yet loaded: every line, good or bad, in input order,
+// and the instances of the good ones.
+type importBatch struct {
+	max   int // lines
+	lines []batchLine
+	ins   []*icpcheck.Instance
+	size  int
+}
+
+type batchLine struct {
+	line int
+	err  error // why the line is not an instance; nil for one of ins
+}
+
+// add adds a record and reports whether the batch is full.
+func (b *importBatch) add(rec instancefile.Record) bool {
+	b.lines = append(b.lines, batchLine{line: rec.Line, err: rec.Err})
+	if rec.Err == nil {
+		b.ins = append(b.ins, rec.Instance)
+		b.size += approxSize(rec.Instance)
+	}
+	return len(b.lines) >= b.max || b.size >= importBatchBytes
+}
+
+func (b *importBatch) reset() {
+	clear(b.ins) // let the instances go
+	b.lines, b.ins, b.size = b.lines[:0], b.ins[:0], 0
+}
+
+// approxSize is about the size of an instance's JSON form, in bytes.
+func approxSize(in *icpcheck.Instance) int {
+	return 300 + len(in.ID) + len(in.Owner) + len(in.Region) + len(in.Product) + len(in.Edition) +
+		100*len(in.Orders) + 44*len(in.PublicIPs)
 }
 
 func (m *Main) printImportLine(w io.Writer, format string, res importLine) error {
