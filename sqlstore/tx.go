@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"math/rand/v2"
 	"time"
@@ -125,6 +126,11 @@ func (db *DB) fail(op string, err error) error {
 	db.logger.Error("store", "op", op, "err", err)
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return unavailable(op, err)
+	case errors.Is(err, driver.ErrBadConn):
+		// database/sql gives up with ErrBadConn when every connection it tried was broken,
+		// such as a full pool's connections that cancelled requests closed; the request was
+		// not run, and may be tried again.
 		return unavailable(op, err)
 	}
 	switch db.dialect.Classify(err) {
