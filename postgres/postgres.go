@@ -11,6 +11,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"strings"
@@ -98,6 +99,11 @@ func classify(err error) sqlstore.Kind {
 	var ce *pgconn.ConnectError
 	var ne net.Error
 	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, sql.ErrConnDone) || pgconn.SafeToRetry(err) {
+		return sqlstore.KindUnavailable
+	}
+	// A connection that closes before the answer, as when PostgreSQL crashes or is stopped
+	// with --mode immediate, reads as an unexpected EOF.
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return sqlstore.KindUnavailable
 	}
 	return sqlstore.KindOther
