@@ -12,8 +12,11 @@ import (
 )
 
 // auditInsert is how many events one INSERT appends: at 8 parameters an event, well within
-// the parameters a statement may take on SQLite (32,766) and PostgreSQL (65,535).
-const auditInsert = 1000
+// what a statement may take on SQLite (32,766) and PostgreSQL (65,535). It is kept small
+// because SQLite's parser finds each numbered parameter by a linear search, so a statement's
+// preparation grows with the square of its parameters: at 1,000 events an INSERT took more
+// CPU to prepare than the rest of a batch of 500 new instances.
+const auditInsert = 100
 
 // audit records a change to append to the chain when the transaction commits.
 func (tx *Tx) audit(action, subject string, data map[string]any) error {
@@ -40,7 +43,7 @@ func (tx *Tx) appendAudit() error {
 	if err := tx.queryRow(tx.forUpdate(`SELECT seq, hash FROM audit_head WHERE id = 1`)).Scan(&seq, &hash); err != nil {
 		return err
 	}
-	// One INSERT for all of them (for up to auditInsert, as a batch of instances may make
+	// One INSERT for all of them (auditInsert at a time, as a batch of instances may make
 	// thousands): the head stays locked until commit, and every round trip made meanwhile
 	// holds up every other writer.
 	for chunk := range slices.Chunk(tx.events, auditInsert) {

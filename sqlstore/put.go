@@ -57,7 +57,7 @@ func (db *DB) PutInstance(ctx context.Context, in *icpcheck.Instance) (icpcheck.
 }
 
 // PutInstances puts a batch of instances in one transaction, each on its own: an instance
-// the store refuses is undone alone, back to a savepoint set before it. Admin only.
+// the database refuses is undone alone, back to a savepoint set before it. Admin only.
 func (db *DB) PutInstances(ctx context.Context, ins []*icpcheck.Instance) ([]icpcheck.PutResult, error) {
 	return db.putInstances(ctx, "PutInstances", ins)
 }
@@ -82,17 +82,34 @@ func (db *DB) putInstances(ctx context.Context, op string, ins []*icpcheck.Insta
 	if len(puts) == 0 {
 		return results, nil
 	}
-	err := db.update(ctx, op, func(tx *Tx) error { return tx.putInstances(op, puts, results) })
-	if err != nil {
-		return nil, err
+	// A batch runs first without savepoints, which cost a round trip an instance and, on
+	// PostgreSQL, a subtransaction each. Only when the database refuses one of its instances
+	// does it run again, with a savepoint before each instance to undo that one alone.
+	savepoints := false
+	for {
+		err := db.update(ctx, op, func(tx *Tx) error { return tx.putInstances(op, puts, results, savepoints) })
+		switch {
+		case errors.Is(err, errSavepoints) && !savepoints:
+			savepoints = true
+		case err != nil:
+			return nil, err
+		default:
+			return results, nil
+		}
 	}
-	return results, nil
 }
+
+// errSavepoints ends a run of a batch without savepoints in which the database refused an
+// instance: what that instance wrote before cannot be undone alone, and PostgreSQL refuses
+// every statement after an error anyway. It is an *icpcheck.Error only so that db.update
+// hands it back as it is, without retrying or logging it; it never leaves PutInstances.
+var errSavepoints = &icpcheck.Error{Code: icpcheck.EINTERNAL, Reason: "internal", Op: "PutInstances: refused without a savepoint"}
 
 // putInstances puts each of puts in order and records its outcome in results. It may run
 // more than once (db.update retries the whole transaction), so it sets every result it owns
 // on each run. The instances that exist are read and locked first, all in one statement.
-func (tx *Tx) putInstances(op string, puts []*put, results []icpcheck.PutResult) error {
+// Without savepoints, an instance refused by the database ends the run with errSavepoints.
+func (tx *Tx) putInstances(op string, puts []*put, results []icpcheck.PutResult, savepoints bool) error {
 	current, err := tx.lockInstances(puts)
 	if err != nil {
 		return err
@@ -101,7 +118,7 @@ func (tx *Tx) putInstances(op string, puts []*put, results []icpcheck.PutResult)
 	if err != nil {
 		return err
 	}
-	sp := savepoint{tx: tx, off: len(puts) == 1}
+	sp := savepoint{tx: tx}
 	for _, p := range puts {
 		res := &results[p.index]
 		*res = icpcheck.PutResult{}
@@ -114,8 +131,10 @@ func (tx *Tx) putInstances(op string, puts []*put, results []icpcheck.PutResult)
 			res.Err = icpcheck.Errorf(icpcheck.ECONFLICT, "owner_change", old.owner)
 			continue
 		}
-		if err := sp.begin(); err != nil {
-			return err
+		if savepoints {
+			if err := sp.begin(); err != nil {
+				return err
+			}
 		}
 		events := len(tx.events)
 		// The owner's account exists when the stored instance already names it (a foreign key
@@ -123,8 +142,11 @@ func (tx *Tx) putInstances(op string, puts []*put, results []icpcheck.PutResult)
 		ensureOwner := (old == nil || old.owner != p.in.Owner) && !accounts[p.in.Owner]
 		action, err := tx.writeInstance(p, old, ensureOwner)
 		if err != nil {
-			if sp.off || tx.endsBatch(err) {
+			switch {
+			case tx.endsBatch(err):
 				return err
+			case !savepoints:
+				return errSavepoints
 			}
 			if err := sp.rollback(); err != nil {
 				return err
@@ -275,7 +297,6 @@ func (tx *Tx) endsBatch(err error) bool {
 // one call without parameters, and keep a savepoint after a rollback to it.
 type savepoint struct {
 	tx    *Tx
-	off   bool // a batch of one needs none: its refusal rolls back the whole transaction
 	set   bool // a savepoint is open
 	dirty bool // an item changed rows since it was set, which a rollback to it would undo
 }
@@ -284,7 +305,7 @@ type savepoint struct {
 func (s *savepoint) begin() error {
 	var q string
 	switch {
-	case s.off || (s.set && !s.dirty):
+	case s.set && !s.dirty:
 		return nil
 	case s.set:
 		q = `RELEASE SAVEPOINT item; SAVEPOINT item`
