@@ -3,17 +3,20 @@
 #   sqlite-kill     SIGKILL and restart `icpcheck serve` over SQLite, 25 times a run
 #   postgres-kill   the same over PostgreSQL
 #   postgres-stop   stop the local PostgreSQL cluster mid-load for 3 s, 3 times a run
-# Usage: bench/fault.sh [RUNS] [SCENARIO...]   (default 3 runs of all three)
+#   postgres-crash  the same with pg_ctlcluster stop --mode immediate: PostgreSQL crashes
+#                   (no shutdown checkpoint, connections cut) and recovers at its start
+# Usage: bench/fault.sh [RUNS] [SCENARIO...]   (default 3 runs of all four)
 # Extra flags for every run go in $FAULT_FLAGS (e.g. FAULT_FLAGS="-clients 32 -kills 40").
 # PostgreSQL is the server of $ICPCHECK_TEST_POSTGRES, or the local one; each run creates a
 # database of its own and drops it. postgres-stop stops the local cluster with pg_ctlcluster
-# (root) and always starts it again, even when the run fails or is interrupted.
+# (root) and postgres-crash crashes it; both always start it again, even when the run fails
+# or is interrupted.
 # Each run's report is bench/out/fault/<scenario>-<n>.json (and .txt); a table sums them up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
 shift || true
-scenarios=${*:-sqlite-kill postgres-kill postgres-stop}
+scenarios=${*:-sqlite-kill postgres-kill postgres-stop postgres-crash}
 out=bench/out/fault
 mkdir -p "$out"
 # $ICPCHECK_BIN names an icpcheck binary to test instead of one built from this tree.
@@ -31,7 +34,7 @@ ensure_postgres() {
     pg_ctlcluster --skip-systemctl-redirect "$ver" main start || true
   fi
 }
-case " $scenarios " in *" postgres-stop "*) trap ensure_postgres EXIT INT TERM ;; esac
+case " $scenarios " in *" postgres-stop "* | *" postgres-crash "*) trap ensure_postgres EXIT INT TERM ;; esac
 
 for s in $scenarios; do rm -f "$out/$s"-*.json "$out/$s"-*.txt; done
 status=0
@@ -41,6 +44,7 @@ for i in $(seq "$runs"); do
       sqlite-kill) args=(-store sqlite -scenario kill) ;;
       postgres-kill) args=(-store postgres -scenario kill) ;;
       postgres-stop) args=(-store postgres -scenario pg-stop) ;;
+      postgres-crash) args=(-store postgres -scenario pg-stop -pg-mode immediate) ;;
       *) echo "unknown scenario $s" >&2; exit 2 ;;
     esac
     echo "== $s run $i" >&2

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/icpcheck/icpcheck"
@@ -30,8 +31,9 @@ type load struct {
 	stats  *stats
 	v      *violations
 
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	stopping atomic.Bool // set by Stop: workers finish the request they are on, then end
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
 }
 
 func newLoad(cfg *Config, url string, fx *fixture, p *icpcheck.Policy, v *violations) (*load, error) {
@@ -92,14 +94,26 @@ func (l *load) Start(ctx context.Context) {
 	}
 }
 
-// Stop stops the workers and waits for them; requests in flight are abandoned.
+// Stop stops the workers and waits for them. Each finishes the request it is on, so that
+// the server sees no request abandoned; those still running after cfg.Hang are abandoned.
 func (l *load) Stop() {
+	l.stopping.Store(true)
+	done := make(chan struct{})
+	go func() {
+		l.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(l.cfg.Hang):
+		l.cancel()
+		<-done
+	}
 	l.cancel()
-	l.wg.Wait()
 }
 
 func (l *load) worker(ctx context.Context, rng *rand.Rand) {
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && !l.stopping.Load() {
 		switch p := rng.IntN(100); {
 		case p < 40:
 			l.issueContended(ctx, rng)
@@ -149,6 +163,9 @@ func (l *load) do(ctx context.Context, op string, f func(context.Context) error)
 			return o, undecided
 		}
 		undecided = true
+		if l.stopping.Load() {
+			return outcome{classCanceled, ""}, undecided
+		}
 		select {
 		case <-ctx.Done():
 			return outcome{classCanceled, ""}, undecided

@@ -93,8 +93,9 @@ type Config struct {
 	PGStops   int           // pg-stop: how many times PostgreSQL is stopped
 	PGDown    time.Duration // pg-stop: how long it stays stopped
 	PGRecover time.Duration // pg-stop: /readyz must be 200 again within this after the start
-	PGStop    []string      // pg-stop: the command that stops PostgreSQL
-	PGStart   []string      // pg-stop: the command that starts it
+	PGMode    string        // pg-stop: how the default command stops PostgreSQL: fast, or immediate (a crash)
+	PGStop    []string      // pg-stop: the command that stops PostgreSQL; nil: pg_ctlcluster's, in PGMode
+	PGStart   []string      // pg-stop: the command that starts it; nil: pg_ctlcluster's
 
 	Warmup time.Duration // load before the first fault
 	Settle time.Duration // load after the last fault, before the checks
@@ -110,12 +111,11 @@ func defaultConfig() *Config {
 	if pg == "" {
 		pg = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 	}
-	stop, start := pgCommands()
 	return &Config{
 		Store: "sqlite", Scenario: "kill", Postgres: pg,
 		Clients: 16, Inventory: 300, Hot: 4, Seed: time.Now().UnixNano(), Hang: 30 * time.Second,
 		Kills: 25, UptimeMin: 300 * time.Millisecond, UptimeMax: 2 * time.Second, DownMax: 500 * time.Millisecond,
-		PGStops: 3, PGDown: 3 * time.Second, PGRecover: 30 * time.Second, PGStop: stop, PGStart: start,
+		PGStops: 3, PGDown: 3 * time.Second, PGRecover: 30 * time.Second, PGMode: "fast",
 		Warmup: 2 * time.Second, Settle: 2 * time.Second,
 	}
 }
@@ -139,7 +139,8 @@ func (c *Config) register(f *flag.FlagSet) {
 	f.IntVar(&c.PGStops, "pg-stops", c.PGStops, "pg-stop: times PostgreSQL is stopped and started")
 	f.DurationVar(&c.PGDown, "pg-down", c.PGDown, "pg-stop: how long PostgreSQL stays stopped")
 	f.DurationVar(&c.PGRecover, "pg-recover", c.PGRecover, "pg-stop: /readyz must answer 200 within this after PostgreSQL starts")
-	f.Func("pg-stop-cmd", "pg-stop: command that stops PostgreSQL (default: pg_ctlcluster of the cluster in /etc/postgresql)", func(s string) error {
+	f.StringVar(&c.PGMode, "pg-mode", c.PGMode, "pg-stop: fast (a clean shutdown) or immediate (a crash, recovered at the start)")
+	f.Func("pg-stop-cmd", "pg-stop: command that stops PostgreSQL (default: pg_ctlcluster of the cluster in /etc/postgresql, --mode -pg-mode)", func(s string) error {
 		c.PGStop = splitCommand(s)
 		return nil
 	})
@@ -152,6 +153,16 @@ func (c *Config) register(f *flag.FlagSet) {
 }
 
 func (c *Config) validate() error {
+	if c.PGMode != "fast" && c.PGMode != "immediate" {
+		return fmt.Errorf("-pg-mode %q: want fast or immediate", c.PGMode)
+	}
+	stop, start := pgCommands(c.PGMode)
+	if c.PGStop == nil {
+		c.PGStop = stop
+	}
+	if c.PGStart == nil {
+		c.PGStart = start
+	}
 	switch {
 	case c.Store != "sqlite" && c.Store != "postgres":
 		return fmt.Errorf("-store %q: want sqlite or postgres", c.Store)

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/url"
 	"sort"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -100,11 +99,12 @@ func transportCause(err error) string {
 	case errors.As(err, &ne) && ne.Timeout():
 		return "timeout"
 	}
-	msg := err.Error()
-	if i := strings.LastIndex(msg, ": "); i >= 0 {
-		msg = msg[i+2:]
+	// The REST client's error reads as a user's message; the transport's own is inside it.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
 	}
-	return "other: " + msg
+	return "other: " + err.Error()
 }
 
 // record is one request: when it ran, what it was and what became of it.

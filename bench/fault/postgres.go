@@ -14,18 +14,18 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// pgCommands returns the commands that stop and start the local PostgreSQL cluster, as
-// Debian's postgresql-common runs it (pg_ctlcluster of the one version in /etc/postgresql,
-// cluster main), or nothing when there is no such cluster. --skip-systemctl-redirect makes
-// pg_ctlcluster act itself where no systemd runs.
-func pgCommands() (stop, start []string) {
+// pgCommands returns the commands that stop (in mode fast or immediate) and start the local
+// PostgreSQL cluster, as Debian's postgresql-common runs it (pg_ctlcluster of the newest
+// version in /etc/postgresql, cluster main), or nothing when there is no such cluster.
+// --skip-systemctl-redirect makes pg_ctlcluster act itself where no systemd runs.
+func pgCommands(mode string) (stop, start []string) {
 	entries, err := os.ReadDir("/etc/postgresql")
 	if err != nil || len(entries) == 0 {
 		return nil, nil
 	}
 	version := entries[len(entries)-1].Name()
 	base := []string{"pg_ctlcluster", "--skip-systemctl-redirect", version, "main"}
-	return append(base[:4:4], "stop", "--mode", "fast"), append(base[:4:4], "start")
+	return append(base[:4:4], "stop", "--mode", mode), append(base[:4:4], "start")
 }
 
 func splitCommand(s string) []string { return strings.Fields(s) }
