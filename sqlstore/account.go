@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/icpcheck/icpcheck"
@@ -96,7 +98,45 @@ func (tx *Tx) createAccount(id string, role icpcheck.Role) (bool, error) {
 	if err != nil || n == 0 {
 		return false, err
 	}
-	return true, tx.audit("account.create", id, map[string]any{"role": string(role)})
+	return true, tx.auditAccount(id, role)
+}
+
+// createAccounts creates the accounts of ids that do not exist, with role, in one statement
+// for up to 500, and returns those it created. It records no event: the caller records each
+// with auditAccount where it belongs in the log.
+func (tx *Tx) createAccounts(ids []string, role icpcheck.Role) (map[string]bool, error) {
+	made := map[string]bool{}
+	for chunk := range slices.Chunk(ids, 500) {
+		values := make([]string, len(chunk))
+		args := []any{string(role), micros(tx.now)}
+		for i, id := range chunk {
+			values[i] = "($" + itoa(len(args)+1) + ", $1, $2)"
+			args = append(args, id)
+		}
+		rows, err := tx.query(`INSERT INTO accounts (id, role, created_at) VALUES `+strings.Join(values, ", ")+
+			` ON CONFLICT (id) DO NOTHING RETURNING id`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			made[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return made, nil
+}
+
+// auditAccount records the creation of an account.
+func (tx *Tx) auditAccount(id string, role icpcheck.Role) error {
+	return tx.audit("account.create", id, map[string]any{"role": string(role)})
 }
 
 func (tx *Tx) account(id string) (*icpcheck.Account, error) {

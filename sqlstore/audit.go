@@ -16,7 +16,7 @@ import (
 // because SQLite's parser finds each numbered parameter by a linear search, so a statement's
 // preparation grows with the square of its parameters: at 1,000 events an INSERT took more
 // CPU to prepare than the rest of a batch of 500 new instances.
-const auditInsert = 100
+const auditInsert = 50
 
 // audit records a change to append to the chain when the transaction commits.
 func (tx *Tx) audit(action, subject string, data map[string]any) error {

@@ -6,6 +6,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/icpcheck/icpcheck"
 )
@@ -82,9 +85,11 @@ func (db *DB) putInstances(ctx context.Context, op string, ins []*icpcheck.Insta
 	if len(puts) == 0 {
 		return results, nil
 	}
-	// A batch runs first without savepoints, which cost a round trip an instance and, on
-	// PostgreSQL, a subtransaction each. Only when the database refuses one of its instances
-	// does it run again, with a savepoint before each instance to undo that one alone.
+	// A batch is written first as a whole, in a few statements. Only when the database refuses
+	// something of it does it run again, one instance at a time, each after a savepoint that
+	// undoes it alone: savepoints cost a round trip an instance and, on PostgreSQL, a
+	// subtransaction each (past 64 in one transaction, every snapshot taken meanwhile on the
+	// server gets slower).
 	savepoints := false
 	for {
 		err := db.update(ctx, op, func(tx *Tx) error { return tx.putInstances(op, puts, results, savepoints) })
@@ -108,7 +113,8 @@ var errSavepoints = &icpcheck.Error{Code: icpcheck.EINTERNAL, Reason: "internal"
 // putInstances puts each of puts in order and records its outcome in results. It may run
 // more than once (db.update retries the whole transaction), so it sets every result it owns
 // on each run. The instances that exist are read and locked first, all in one statement.
-// Without savepoints, an instance refused by the database ends the run with errSavepoints.
+// Without savepoints it writes the whole batch in a few statements, and a refusal by the
+// database ends the run with errSavepoints; with them it writes one instance at a time.
 func (tx *Tx) putInstances(op string, puts []*put, results []icpcheck.PutResult, savepoints bool) error {
 	current, err := tx.lockInstances(puts)
 	if err != nil {
@@ -118,51 +124,142 @@ func (tx *Tx) putInstances(op string, puts []*put, results []icpcheck.PutResult,
 	if err != nil {
 		return err
 	}
-	sp := savepoint{tx: tx}
+	if savepoints {
+		return tx.putEach(op, puts, results, current, accounts)
+	}
+	if err := tx.putAll(puts, results, current, accounts); err != nil {
+		if tx.endsBatch(err) {
+			return err
+		}
+		return errSavepoints
+	}
+	return nil
+}
+
+// decide says what putting p over old (nil: none stored) comes to, before anything is
+// written: created, updated, unchanged, or refused.
+func decide(p *put, old *stored) (icpcheck.PutAction, error) {
+	switch {
+	case old == nil:
+		return icpcheck.PutCreated, nil
+	case bytes.Equal(old.doc, p.doc):
+		return icpcheck.PutUnchanged, nil
+	case old.owner != p.in.Owner && old.issued > 0:
+		return "", icpcheck.Errorf(icpcheck.ECONFLICT, "owner_change", old.owner)
+	}
+	return icpcheck.PutUpdated, nil
+}
+
+// needsOwner reports whether putting p over old may have to create its owner's account: not
+// when the stored instance already names the owner (a foreign key says the account exists),
+// nor when the batch knows it exists.
+func needsOwner(p *put, old *stored, accounts map[string]bool) bool {
+	return (old == nil || old.owner != p.in.Owner) && !accounts[p.in.Owner]
+}
+
+// after returns what is stored of p's instance once it is put over old.
+func (p *put) after(old *stored) *stored {
+	s := &stored{owner: p.in.Owner, doc: p.doc}
+	if old != nil {
+		s.issued = old.issued
+	}
+	return s
+}
+
+// write is a put that changes its instance, as putAll decided it.
+type write struct {
+	*put
+	old      *stored // nil: the instance is created
+	newOwner bool    // the first of the batch to need its owner's account, which may be missing
+}
+
+// putAll writes the batch in a few statements: it decides every put first, then creates the
+// missing owner accounts in one INSERT and the new instances in another (a hundred rows a
+// statement), and then, in the batch's order, updates the changed instances one by one and
+// records every event, so that the log reads exactly as if the instances were put one after
+// the other. Any error ends it, the database's refusals included.
+func (tx *Tx) putAll(puts []*put, results []icpcheck.PutResult, current map[string]*stored, accounts map[string]bool) error {
+	writes := make([]write, 0, len(puts))
+	var owners []string
+	var created []*put
 	for _, p := range puts {
 		res := &results[p.index]
-		*res = icpcheck.PutResult{}
 		old := current[p.in.ID]
-		switch {
-		case old != nil && bytes.Equal(old.doc, p.doc):
-			res.Action = icpcheck.PutUnchanged
-			continue
-		case old != nil && old.owner != p.in.Owner && old.issued > 0:
-			res.Err = icpcheck.Errorf(icpcheck.ECONFLICT, "owner_change", old.owner)
+		action, err := decide(p, old)
+		*res = icpcheck.PutResult{Action: action, Err: err}
+		if err != nil || action == icpcheck.PutUnchanged {
 			continue
 		}
-		if savepoints {
-			if err := sp.begin(); err != nil {
+		w := write{put: p, old: old, newOwner: needsOwner(p, old, accounts)}
+		if w.newOwner {
+			owners = append(owners, p.in.Owner)
+		}
+		if old == nil {
+			created = append(created, p)
+		}
+		accounts[p.in.Owner] = true
+		current[p.in.ID] = p.after(old)
+		writes = append(writes, w)
+	}
+	// Rows are created in key order, whatever the batch's, so that concurrent batches that
+	// create the same ones wait for each other rather than deadlock.
+	slices.Sort(owners)
+	slices.SortFunc(created, func(a, b *put) int { return strings.Compare(a.in.ID, b.in.ID) })
+	made, err := tx.createAccounts(owners, icpcheck.RoleCustomer)
+	if err != nil {
+		return err
+	}
+	if err := tx.insertInstances(created); err != nil {
+		return err
+	}
+	for _, w := range writes {
+		if w.newOwner && made[w.in.Owner] {
+			if err := tx.auditAccount(w.in.Owner, icpcheck.RoleCustomer); err != nil {
 				return err
 			}
 		}
-		events := len(tx.events)
-		// The owner's account exists when the stored instance already names it (a foreign key
-		// says so) or when this transaction saw it.
-		ensureOwner := (old == nil || old.owner != p.in.Owner) && !accounts[p.in.Owner]
-		action, err := tx.writeInstance(p, old, ensureOwner)
-		if err != nil {
-			switch {
-			case tx.endsBatch(err):
+		if w.old != nil {
+			if err := tx.updateInstance(w.put); err != nil {
 				return err
-			case !savepoints:
-				return errSavepoints
+			}
+		}
+		if err := tx.recordPut(w.put, w.old); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putEach writes the batch one instance at a time, each after a savepoint that undoes it
+// alone when the database refuses it.
+func (tx *Tx) putEach(op string, puts []*put, results []icpcheck.PutResult, current map[string]*stored, accounts map[string]bool) error {
+	sp := savepoint{tx: tx}
+	for _, p := range puts {
+		res := &results[p.index]
+		old := current[p.in.ID]
+		action, err := decide(p, old)
+		*res = icpcheck.PutResult{Action: action, Err: err}
+		if err != nil || action == icpcheck.PutUnchanged {
+			continue
+		}
+		if err := sp.begin(); err != nil {
+			return err
+		}
+		events := len(tx.events)
+		if err := tx.writeInstance(p, old, needsOwner(p, old, accounts)); err != nil {
+			if tx.endsBatch(err) {
+				return err
 			}
 			if err := sp.rollback(); err != nil {
 				return err
 			}
 			tx.events = tx.events[:events]
-			res.Err = tx.db.domainOr(op, err)
+			*res = icpcheck.PutResult{Err: tx.db.domainOr(op, err)}
 			continue
 		}
 		sp.dirty = true
 		accounts[p.in.Owner] = true
-		next := &stored{owner: p.in.Owner, doc: p.doc}
-		if old != nil {
-			next.issued = old.issued
-		}
-		current[p.in.ID] = next
-		res.Action = action
+		current[p.in.ID] = p.after(old)
 	}
 	return nil
 }
@@ -234,40 +331,75 @@ func (tx *Tx) existingOwners(puts []*put, current map[string]*stored) (map[strin
 
 // writeInstance creates the instance of p, or replaces old with it, creating the owner's
 // account first when ensureOwner says it may be missing.
-func (tx *Tx) writeInstance(p *put, old *stored, ensureOwner bool) (icpcheck.PutAction, error) {
-	in := p.in
+func (tx *Tx) writeInstance(p *put, old *stored, ensureOwner bool) error {
 	if ensureOwner {
-		if _, err := tx.createAccount(in.Owner, icpcheck.RoleCustomer); err != nil {
-			return "", err
+		if _, err := tx.createAccount(p.in.Owner, icpcheck.RoleCustomer); err != nil {
+			return err
 		}
 	}
+	var err error
+	if old == nil {
+		err = tx.insertInstances([]*put{p})
+	} else {
+		err = tx.updateInstance(p)
+	}
+	if err != nil {
+		return err
+	}
+	return tx.recordPut(p, old)
+}
+
+// putRows is how many instances one INSERT creates: 7 parameters each, and SQLite prepares a
+// statement in a time that grows with the square of its parameters (see auditInsert).
+const putRows = 50
+
+// insertInstances creates the instances of puts, none of which exists.
+func (tx *Tx) insertInstances(puts []*put) error {
+	for chunk := range slices.Chunk(puts, putRows) {
+		values := make([]string, 0, len(chunk))
+		args := make([]any, 1, 1+7*len(chunk))
+		args[0] = micros(tx.now)
+		for _, p := range chunk {
+			n := len(args)
+			values = append(values, fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d, 0, 0, $1, $1)", n+1, n+2, n+3, n+4, n+5, n+6, n+7))
+			in := p.in
+			args = append(args, in.ID, in.Owner, in.Product, string(in.Status), in.Region, p.expires, string(p.doc))
+		}
+		if _, err := tx.exec(`INSERT INTO instances (id, owner, product, status, region, expires_at, doc, issued, quota, created_at, updated_at) VALUES `+
+			strings.Join(values, ", "), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// updateInstance replaces a stored instance with p's.
+func (tx *Tx) updateInstance(p *put) error {
+	in := p.in
+	_, err := tx.exec(`UPDATE instances SET owner = $2, product = $3, status = $4, region = $5, expires_at = $6, doc = $7, updated_at = $8
+		WHERE id = $1`,
+		in.ID, in.Owner, in.Product, string(in.Status), in.Region, p.expires, string(p.doc), micros(tx.now))
+	return err
+}
+
+// recordPut records the event of a put that created p's instance (old is nil) or replaced
+// old, and makes the unbound numbers of an instance it released invalid.
+func (tx *Tx) recordPut(p *put, old *stored) error {
+	in := p.in
 	// The event carries the whole instance, so that the log tells what an instance was when
 	// its numbers were issued.
 	data := map[string]any{"owner": in.Owner, "product": in.Product, "status": string(in.Status), "instance": json.RawMessage(p.doc)}
-	action, event := icpcheck.PutCreated, "instance.create"
-	var err error
-	if old == nil {
-		_, err = tx.exec(`INSERT INTO instances (id, owner, product, status, region, expires_at, doc, issued, quota, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, $8, $8)`,
-			in.ID, in.Owner, in.Product, string(in.Status), in.Region, p.expires, string(p.doc), micros(tx.now))
-	} else {
-		action, event = icpcheck.PutUpdated, "instance.update"
-		_, err = tx.exec(`UPDATE instances SET owner = $2, product = $3, status = $4, region = $5, expires_at = $6, doc = $7, updated_at = $8
-			WHERE id = $1`,
-			in.ID, in.Owner, in.Product, string(in.Status), in.Region, p.expires, string(p.doc), micros(tx.now))
-	}
-	if err != nil {
-		return "", err
+	event := "instance.create"
+	if old != nil {
+		event = "instance.update"
 	}
 	if err := tx.audit(event, in.ID, data); err != nil {
-		return "", err
+		return err
 	}
-	if in.Status == icpcheck.StatusReleased {
-		if err := tx.invalidateUnbound(in.ID); err != nil {
-			return "", err
-		}
+	if old != nil && in.Status == icpcheck.StatusReleased { // a new instance has no numbers
+		return tx.invalidateUnbound(in.ID)
 	}
-	return action, nil
+	return nil
 }
 
 // endsBatch reports whether err, met while writing one instance of a batch, ends the whole

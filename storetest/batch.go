@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 func testBatch(t *testing.T, open OpenFunc) {
 	t.Run("Mixed", func(t *testing.T) { testBatchMixed(t, open) })
+	t.Run("Paths", func(t *testing.T) { testBatchPaths(t, open) })
 	t.Run("Limits", func(t *testing.T) { testBatchLimits(t, open) })
 	t.Run("Large", func(t *testing.T) { testBatchLarge(t, open) })
 	t.Run("Concurrent", func(t *testing.T) {
@@ -198,6 +200,74 @@ func testBatchMixed(t *testing.T, open OpenFunc) {
 	WantError(t, err, icpcheck.ENOTFOUND, "account_not_found")
 	if seq := lastSeq(t, e); seq != events[len(events)-1].Seq {
 		t.Errorf("a refused put appended up to seq %d", seq)
+	}
+}
+
+// testBatchPaths puts one batch into two stores alike: into one as it is, which the store
+// writes whole, and into the other with an instance the database refuses, which makes the
+// store write it again one instance at a time, each after a savepoint. Both give the same
+// results and the same log.
+func testBatchPaths(t *testing.T, open OpenFunc) {
+	var results [2][]icpcheck.PutResult
+	var logs [2][]string
+	for i := range 2 {
+		e := NewEnv(t, open)
+		refuseInDatabase(t, e.DB)
+		e.MustPut(t, ECS("e-1", "1001"), ECS("e-2", "1001"), ECS("e-3", "1001"), ECS("e-4", "1001"))
+		nums := e.MustIssue(t, "e-2", 2)
+		before := lastSeq(t, e)
+		e.Clock.Advance(time.Hour)
+
+		moved, rel, upd := ECS("e-3", "4002"), ECS("e-2", "1001"), ECS("e-1", "1001")
+		rel.Status, upd.Region = icpcheck.StatusReleased, "cn-shanghai"
+		again := ECS("n-1", "4001")
+		again.Region = "cn-beijing"
+		batch := []*icpcheck.Instance{
+			ECS("n-1", "4001"), upd, rel, again, ECS("n-2", "4001"), moved, ECS("e-4", "1001"), ECS("bad", "x"),
+			ECS("n-3", "1001"), ECS("n-4", "4003"),
+		}
+		if i == 1 {
+			refused := ECS("r-1", "4004")
+			refused.Region = refusedRegion
+			batch = slices.Insert(batch, 8, refused)
+		}
+		res, err := e.DB.PutInstances(e.Admin, batch)
+		NoError(t, err)
+		if i == 1 {
+			WantError(t, res[8].Err, icpcheck.EINTERNAL, "internal")
+			res = slices.Delete(res, 8, 9)
+		}
+		results[i] = res
+		// Numbers are named by their instance and place, the same in both stores.
+		names := map[string]string{nums[0].SN: "e-2#1", nums[1].SN: "e-2#2"}
+		events, err := e.DB.FindAuditEvents(e.Admin, icpcheck.AuditFilter{AfterSeq: before})
+		NoError(t, err)
+		for _, ev := range events {
+			subject := ev.Subject
+			if name, ok := names[subject]; ok {
+				subject = name
+			}
+			logs[i] = append(logs[i], ev.Action+" "+subject+" "+string(ev.Data))
+		}
+		e.Invariants(t)
+	}
+	for k := range results[0] {
+		a, b := results[0][k], results[1][k]
+		if a.Action != b.Action || icpcheck.ErrorReason(a.Err) != icpcheck.ErrorReason(b.Err) {
+			t.Errorf("result %d: %q %v written whole, %q %v one at a time", k, a.Action, a.Err, b.Action, b.Err)
+		}
+	}
+	checkResults(t, results[0], []wantPut{
+		{action: icpcheck.PutCreated}, {action: icpcheck.PutUpdated}, {action: icpcheck.PutUpdated},
+		{action: icpcheck.PutUpdated}, {action: icpcheck.PutCreated}, {action: icpcheck.PutUpdated},
+		{action: icpcheck.PutUnchanged}, {code: icpcheck.EINVALID, reason: "bad_account"},
+		{action: icpcheck.PutCreated}, {action: icpcheck.PutCreated},
+	})
+	if !slices.Equal(logs[0], logs[1]) {
+		t.Errorf("written whole, the log reads\n%s\none at a time\n%s", strings.Join(logs[0], "\n"), strings.Join(logs[1], "\n"))
+	}
+	if len(logs[0]) != 13 { // 3 accounts, 4 instances created and 4 updates, 2 numbers invalid
+		t.Errorf("%d events:\n%s", len(logs[0]), strings.Join(logs[0], "\n"))
 	}
 }
 
