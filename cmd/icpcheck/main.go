@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -72,6 +73,7 @@ type Main struct {
 
 	lang    i18n.Lang
 	policy  *icpcheck.Policy
+	logger  *slog.Logger // serve's, so that the store logs as the server does; nil: slog's default
 	closers []func() error
 }
 

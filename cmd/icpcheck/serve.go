@@ -64,6 +64,7 @@ func (m *Main) serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	m.logger = logger
 	p, err := m.Policy()
 	if err != nil {
 		return err

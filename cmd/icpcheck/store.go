@@ -22,7 +22,7 @@ func (m *Main) Store(ctx context.Context) (icpcheck.Store, context.Context, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	opts := sqlstore.Options{Policy: p}
+	opts := sqlstore.Options{Policy: p, Logger: m.logger}
 	var db *sqlstore.DB
 	if postgres.IsDSN(m.DB) {
 		db, err = postgres.Open(ctx, m.DB, opts)
