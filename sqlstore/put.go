@@ -254,7 +254,7 @@ func (tx *Tx) putEach(op string, puts []*put, results []icpcheck.PutResult, curr
 				return err
 			}
 			tx.events = tx.events[:events]
-			*res = icpcheck.PutResult{Err: tx.db.domainOr(op, err)}
+			*res = icpcheck.PutResult{Err: tx.db.domainOr(tx.ctx, op, err)}
 			continue
 		}
 		sp.dirty = true

@@ -51,10 +51,10 @@ func (db *DB) update(ctx context.Context, op string, fn func(*Tx) error) error {
 		// new instance) collide on inserting it, and the retry finds the row.
 		kind := db.dialect.Classify(err)
 		if (kind != KindRetry && kind != KindUnique) || attempt == maxAttempts || ctx.Err() != nil {
-			return db.fail(op, err)
+			return db.fail(ctx, op, err)
 		}
 		if err := sleep(ctx, backoff(attempt)); err != nil {
-			return db.fail(op, err)
+			return db.fail(ctx, op, err)
 		}
 	}
 }
@@ -81,17 +81,17 @@ func (db *DB) view(ctx context.Context, op string, fn func(*Tx) error) error {
 	actor, _ := icpcheck.ActorFromContext(ctx)
 	sqlTx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.dialect.ReadIsolation})
 	if err != nil {
-		return db.fail(op, err)
+		return db.fail(ctx, op, err)
 	}
 	defer sqlTx.Rollback()
 	tx := &Tx{q: sqlTx, db: db, ctx: ctx, actor: actor, now: db.now()}
-	if err := db.domainOr(op, fn(tx)); err != nil {
+	if err := db.domainOr(ctx, op, fn(tx)); err != nil {
 		return err
 	}
 	// A COMMIT fails when the connection is lost after the reads: that is the database's
 	// failure, classified like any other, not an internal error.
 	if err := sqlTx.Commit(); err != nil {
-		return db.fail(op, err)
+		return db.fail(ctx, op, err)
 	}
 	return nil
 }
@@ -100,17 +100,17 @@ func (db *DB) view(ctx context.Context, op string, fn func(*Tx) error) error {
 // transaction: a lookup needs no snapshot, and BEGIN and COMMIT would triple its round trips.
 func (db *DB) lookup(ctx context.Context, op string, fn func(*Tx) error) error {
 	actor, _ := icpcheck.ActorFromContext(ctx)
-	return db.domainOr(op, fn(&Tx{q: db.read, db: db, ctx: ctx, actor: actor, now: db.now()}))
+	return db.domainOr(ctx, op, fn(&Tx{q: db.read, db: db, ctx: ctx, actor: actor, now: db.now()}))
 }
 
 // domainOr returns err as it is when it is the store's own error, and as db.fail makes it
 // otherwise.
-func (db *DB) domainOr(op string, err error) error {
+func (db *DB) domainOr(ctx context.Context, op string, err error) error {
 	var e *icpcheck.Error
 	if err == nil || errors.As(err, &e) {
 		return err
 	}
-	return db.fail(op, err)
+	return db.fail(ctx, op, err)
 }
 
 // querier is what a Tx reads and writes through: a transaction, or a pool.
@@ -122,11 +122,17 @@ type querier interface {
 
 // fail turns a database error into the store's: EUNAVAILABLE when the database cannot be
 // reached or stays busy, EINTERNAL otherwise, logged in full either way.
-func (db *DB) fail(op string, err error) error {
+func (db *DB) fail(ctx context.Context, op string, err error) error {
+	switch {
+	case ctx.Err() != nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		// The caller went away or ran out of time, and whatever the driver then says (a
+		// cancelled query, a transaction already rolled back) is a consequence, not a fault of
+		// the store's.
+		db.logger.Info("store: request abandoned", "op", op, "err", err)
+		return unavailable(op, err)
+	}
 	db.logger.Error("store", "op", op, "err", err)
 	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return unavailable(op, err)
 	case errors.Is(err, driver.ErrBadConn):
 		// database/sql gives up with ErrBadConn when every connection it tried was broken,
 		// such as a full pool's connections that cancelled requests closed; the request was
