@@ -1,6 +1,8 @@
 package icpcheck_test
 
 import (
+	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -114,6 +116,49 @@ func TestCoverage(t *testing.T) {
 		in := &icpcheck.Instance{Billing: icpcheck.BillingPayAsYouGo, Orders: []icpcheck.Order{order("new", 1, "year")}}
 		if _, ok := in.Coverage(); ok {
 			t.Fatal("pay-as-you-go has coverage")
+		}
+	})
+}
+
+// TestLocalZone demands that the machine's time zone does not change the coverage: a start
+// whose offset happens to be the local zone's must not take on the zone's daylight saving.
+func TestLocalZone(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	saved := time.Local
+	time.Local = berlin
+	defer func() { time.Local = saved }()
+	start, err := icpcheck.ParseTime("2023-11-15T07:06:39.5+01:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := icpcheck.AddMonths(start, 31)
+	if want := "2026-06-15T07:06:39.5+01:00"; got.Format(time.RFC3339Nano) != want {
+		t.Fatalf("AddMonths=%s, want %s", got.Format(time.RFC3339Nano), want)
+	}
+}
+
+func TestAmountFen(t *testing.T) {
+	for _, tt := range []struct {
+		cny float64
+		fen int64
+	}{{0, 0}, {1.005, 101}, {1.004, 100}, {99.995, 10000}, {99.994, 9999}, {100, 10000}, {0.1, 10}, {123456.78, 12345678}, {1e10, 1e12}, {0.001, 0}, {0.005, 1}} {
+		if got := (icpcheck.Order{AmountCNY: tt.cny}).AmountFen(); got != tt.fen {
+			t.Errorf("AmountFen(%v)=%d, want %d", tt.cny, got, tt.fen)
+		}
+	}
+}
+
+// TestAmountFenProperty demands half-up rounding of every amount written with up to three
+// decimals, as it was written.
+func TestAmountFenProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		milli := rapid.Int64Range(0, 1e12).Draw(t, "milli")
+		cny, _ := strconv.ParseFloat(strconv.FormatInt(milli/1000, 10)+"."+fmt.Sprintf("%03d", milli%1000), 64)
+		if got, want := (icpcheck.Order{AmountCNY: cny}).AmountFen(), (milli+5)/10; got != want {
+			t.Fatalf("AmountFen(%v)=%d, want %d", cny, got, want)
 		}
 	})
 }

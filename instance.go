@@ -98,7 +98,37 @@ type Order struct {
 
 // AmountFen returns the order's amount in fen (CNY 0.01), rounded, so that amounts compare
 // exactly: 100.0 and 99.999999 are both CNY 100.00.
-func (o Order) AmountFen() int64 { return int64(math.Round(o.AmountCNY * 100)) }
+func (o Order) AmountFen() int64 {
+	// Rounding the decimal the amount was written as, rather than AmountCNY*100 in binary
+	// floating point, makes 1.005 yuan 101 fen, as a person reading the order would count it.
+	var buf [32]byte
+	d := strconv.AppendFloat(buf[:0], o.AmountCNY, 'f', -1, 64)
+	var fen int64
+	frac := -1 // digits seen after the point
+	for _, c := range d {
+		switch {
+		case c == '.':
+			frac = 0
+		case c < '0' || c > '9':
+			// Only a NaN, an infinity or a negative amount, which Validate refuses, get here.
+			return int64(math.Round(o.AmountCNY * 100))
+		case frac < 0:
+			fen = fen*10 + int64(c-'0')
+		case frac < 2:
+			fen = fen*10 + int64(c-'0')
+			frac++
+		case frac == 2:
+			if c >= '5' {
+				fen++
+			}
+			frac++
+		}
+	}
+	for frac = max(frac, 0); frac < 2; frac++ {
+		fen *= 10
+	}
+	return fen
+}
 
 // ProviderOr returns the instance's provider, or def when the instance names none.
 func (in *Instance) ProviderOr(def string) string {
@@ -381,6 +411,11 @@ func ParseTime(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
+	// time.Parse gives the machine's own zone when the offset happens to be its offset now,
+	// and month arithmetic in that zone would follow its daylight saving rules. The offset
+	// given is pinned instead, so that the result does not depend on where icpcheck runs.
+	_, offset := t.Zone()
+	t = t.In(time.FixedZone("", offset))
 	if y := t.Year(); y < 1900 || y > 9000 {
 		return time.Time{}, errors.New("year out of range")
 	}
