@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-var clients = []int{1, 16, 64}
+var clients = storetest.BenchClients()
 
 // BenchmarkIssue measures issuance per second at 1, 16 and 64 clients beside the raw
 // single-row insert rate of the same database at the same durability (the server's

@@ -11,7 +11,7 @@ import (
 	"github.com/icpcheck/icpcheck/storetest"
 )
 
-var clients = []int{1, 16, 64}
+var clients = storetest.BenchClients()
 
 // BenchmarkIssue measures issuance per second at 1, 16 and 64 clients beside the raw
 // single-row insert rate of the same file at the same durability (WAL, synchronous=FULL,

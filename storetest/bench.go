@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -171,3 +172,22 @@ func Seed(b *testing.B, db *sqlstore.DB, n int, seedBatch func(from, to int) err
 // SeedDoc is the stored JSON of seeded instance k, with %d where its number goes: a
 // pay-as-you-go ECS instance, so that it decodes like any other.
 const SeedDoc = `{"id":"seed-%d","product":"ecs","owner":"1001","region":"cn-hangzhou","status":"running","billing":"pay_as_you_go","orders":null,"public_ips":["47.96.10.20"]}`
+
+// BenchClients returns the numbers of concurrent clients the issuance benchmarks run at: 1,
+// 16 and 64, or the comma-separated list in ICPCHECK_BENCH_CLIENTS (bench/issuance.sh asks
+// for more points, to plot).
+func BenchClients() []int {
+	v := os.Getenv("ICPCHECK_BENCH_CLIENTS")
+	if v == "" {
+		return []int{1, 16, 64}
+	}
+	var out []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			panic("ICPCHECK_BENCH_CLIENTS: want a comma-separated list of positive numbers, got " + v)
+		}
+		out = append(out, n)
+	}
+	return out
+}
