@@ -174,8 +174,8 @@ type write struct {
 }
 
 // putAll writes the batch in a few statements: it decides every put first, then creates the
-// missing owner accounts in one INSERT and the new instances in another (a hundred rows a
-// statement), and then, in the batch's order, updates the changed instances one by one and
+// missing owner accounts in one INSERT and the new instances in a few (putRows rows each),
+// and then, in the batch's order, updates the changed instances one by one and
 // records every event, so that the log reads exactly as if the instances were put one after
 // the other. Any error ends it, the database's refusals included.
 func (tx *Tx) putAll(puts []*put, results []icpcheck.PutResult, current map[string]*stored, accounts map[string]bool) error {
