@@ -414,8 +414,11 @@ func ParseTime(s string) (time.Time, error) {
 	// time.Parse gives the machine's own zone when the offset happens to be its offset now,
 	// and month arithmetic in that zone would follow its daylight saving rules. The offset
 	// given is pinned instead, so that the result does not depend on where icpcheck runs.
-	_, offset := t.Zone()
-	t = t.In(time.FixedZone("", offset))
+	if _, offset := t.Zone(); offset == 0 {
+		t = t.UTC()
+	} else {
+		t = t.In(time.FixedZone("", offset))
+	}
 	if y := t.Year(); y < 1900 || y > 9000 {
 		return time.Time{}, errors.New("year out of range")
 	}
