@@ -274,16 +274,7 @@ func (db *DB) FindFilings(ctx context.Context, flt icpcheck.FilingFilter) ([]*ic
 		return nil, 0, err
 	}
 	var w where
-	filer := flt.Filer
-	if filer == "" && actor.Role != icpcheck.RoleAdmin {
-		filer = actor.Account
-	}
-	switch {
-	case filer != "" && !actor.CanActFor(filer):
-		w.never()
-	case filer != "":
-		w.add("filer = ?", filer)
-	}
+	w.account(actor, flt.Filer, "filer = ?")
 	if flt.InstanceID != "" {
 		w.add("instance_id = ?", flt.InstanceID)
 	}

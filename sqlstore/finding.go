@@ -296,16 +296,7 @@ func (db *DB) FindFindings(ctx context.Context, flt icpcheck.FindingFilter) ([]*
 		return nil, 0, err
 	}
 	var w where
-	owner := flt.Owner
-	if owner == "" && actor.Role != icpcheck.RoleAdmin {
-		owner = actor.Account
-	}
-	switch {
-	case owner != "" && !actor.CanActFor(owner):
-		w.never()
-	case owner != "":
-		w.add("owner = ?", owner)
-	}
+	w.account(actor, flt.Owner, "owner = ?")
 	if flt.Monitor != "" {
 		if !icpcheck.ValidMonitor(flt.Monitor) {
 			return nil, 0, icpcheck.Invalid("monitor", "bad_enum", flt.Monitor, "expiry, access")

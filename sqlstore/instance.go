@@ -124,14 +124,7 @@ func (db *DB) FindInstances(ctx context.Context, f icpcheck.InstanceFilter) ([]*
 		return nil, 0, err
 	}
 	var w where
-	switch {
-	case f.Owner != "" && !actor.CanActFor(f.Owner):
-		w.never()
-	case f.Owner != "":
-		w.add("owner = ?", f.Owner)
-	case actor.Role != icpcheck.RoleAdmin:
-		w.add("owner = ?", actor.Account)
-	}
+	w.account(actor, f.Owner, "owner = ?")
 	if f.Product != "" {
 		w.add("product = ?", f.Product)
 	}

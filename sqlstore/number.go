@@ -209,16 +209,7 @@ func (db *DB) FindNumbers(ctx context.Context, f icpcheck.NumberFilter) ([]*icpc
 		return nil, 0, err
 	}
 	var w where
-	account := f.Account
-	if account == "" && actor.Role != icpcheck.RoleAdmin {
-		account = actor.Account
-	}
-	switch {
-	case account != "" && !actor.CanActFor(account):
-		w.never()
-	case account != "":
-		w.addAll("(n.owner = ? OR n.granted_to = ?)", account, account)
-	}
+	w.account(actor, f.Account, "(n.owner = ? OR n.granted_to = ?)")
 	if f.InstanceID != "" {
 		w.add("n.instance_id = ?", f.InstanceID)
 	}

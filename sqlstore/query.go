@@ -40,6 +40,26 @@ func (w *where) in(col string, values []string) {
 	w.addAll(col+" IN ("+strings.Join(marks, ", ")+")", args...)
 }
 
+// account keeps the rows of one account, cond saying how a row belongs to it ("owner = ?",
+// with a ? for each mention): the account asked for or, for a customer that asks for none,
+// its own; no row at all when the actor may not act for the account asked for, so that a
+// customer cannot list another's.
+func (w *where) account(actor icpcheck.Actor, asked, cond string) {
+	if asked == "" && actor.Role != icpcheck.RoleAdmin {
+		asked = actor.Account
+	}
+	switch {
+	case asked != "" && !actor.CanActFor(asked):
+		w.never()
+	case asked != "":
+		args := make([]any, strings.Count(cond, "?"))
+		for i := range args {
+			args[i] = asked
+		}
+		w.addAll(cond, args...)
+	}
+}
+
 // never adds a condition no row meets: a customer asked for another account's rows.
 func (w *where) never() { w.conds = append(w.conds, "1 = 0") }
 
