@@ -4,7 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/icpcheck/icpcheck"
 	"github.com/icpcheck/icpcheck/sqlite"
 	"github.com/icpcheck/icpcheck/sqlstore"
 	"github.com/icpcheck/icpcheck/storetest"
@@ -71,4 +73,33 @@ func TestCrash(t *testing.T) {
 			t.Fatalf("integrity_check: %q (%v)", result, err)
 		}
 	})
+}
+
+// TestNoncesKept demands that the nonces, which live in a file of their own, are still
+// refused after the store is closed and opened again, and that the file is private too.
+func TestNoncesKept(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "icpcheck.db")
+	expires := time.Now().Add(time.Hour)
+	db, err := sqlite.Open(path, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UseNonce(t.Context(), "LTAIkey", "n1", expires); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if fi, err := os.Stat(path + sqlite.NonceSuffix); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("nonce file: %v %v, want mode 0600", fi, err)
+	}
+	db, err = sqlite.Open(path, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.UseNonce(t.Context(), "LTAIkey", "n1", expires); icpcheck.ErrorReason(err) != "nonce_used" {
+		t.Fatalf("reused nonce after reopening: err=%v, want nonce_used", err)
+	}
+	if err := db.UseNonce(t.Context(), "LTAIkey", "n2", expires); err != nil {
+		t.Fatal(err)
+	}
 }

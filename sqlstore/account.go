@@ -272,7 +272,7 @@ func (db *DB) UseNonce(ctx context.Context, keyID, nonce string, expires time.Ti
 		return icpcheck.Invalid("nonce", "too_long", maxNonceBytes)
 	}
 	sweep := db.nonceUses.Add(1)%nonceSweepEvery == 0
-	return db.update(ctx, "UseNonce", func(tx *Tx) error {
+	return db.updateOn(ctx, db.nonces, "UseNonce", func(tx *Tx) error {
 		now := micros(tx.now)
 		if sweep {
 			if _, err := tx.exec(`DELETE FROM nonces WHERE expires_at <= $1`, now); err != nil {

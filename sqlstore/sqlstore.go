@@ -72,6 +72,7 @@ func (d Dialect) lockOf(alias string) string {
 type DB struct {
 	write   *sql.DB // the pool write transactions run on
 	read    *sql.DB // the pool reads run on; the same as write where the database needs no split
+	nonces  *sql.DB // the pool UseNonce writes on: write, or a database of its own (SetNoncePool)
 	dialect Dialect
 	policy  *icpcheck.Policy
 	clock   func() time.Time
@@ -86,7 +87,7 @@ var _ icpcheck.Store = (*DB)(nil)
 // New returns a DB over an opened and migrated database. Write transactions run on write and
 // reads on read, which may be the same pool. Close closes both.
 func New(write, read *sql.DB, d Dialect, opts Options) *DB {
-	db := &DB{write: write, read: read, dialect: d, policy: opts.Policy, clock: opts.Now, logger: opts.Logger}
+	db := &DB{write: write, read: read, nonces: write, dialect: d, policy: opts.Policy, clock: opts.Now, logger: opts.Logger}
 	if db.policy == nil {
 		db.policy = policy.Default()
 	}
@@ -101,6 +102,16 @@ func New(write, read *sql.DB, d Dialect, opts Options) *DB {
 		db.closers = append(db.closers, read.Close)
 	}
 	return db
+}
+
+// SetNoncePool makes UseNonce record nonces in pool, a database of its own holding a table
+// nonces (key_id, nonce, expires_at) as the store's own migrations create it, instead of in
+// the store's database. Every authenticated request records a nonce: an adapter whose
+// database has one writer (SQLite) keeps them apart so that they neither wait behind the
+// ledger's durable commits nor make it wait. Close closes pool.
+func (db *DB) SetNoncePool(pool *sql.DB) {
+	db.nonces = pool
+	db.closers = append(db.closers, pool.Close)
 }
 
 // Policy returns the policy the store decides by.
@@ -118,8 +129,11 @@ func (db *DB) Ping(ctx context.Context) error {
 	if err := db.write.PingContext(ctx); err != nil {
 		return unavailable("Ping", err)
 	}
-	if db.read != db.write {
-		if err := db.read.PingContext(ctx); err != nil {
+	for _, pool := range []*sql.DB{db.read, db.nonces} {
+		if pool == db.write {
+			continue
+		}
+		if err := pool.PingContext(ctx); err != nil {
 			return unavailable("Ping", err)
 		}
 	}

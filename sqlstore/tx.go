@@ -37,9 +37,14 @@ type Tx struct {
 // it must have no effect outside the transaction. Errors that are not an *icpcheck.Error
 // come back as EINTERNAL or EUNAVAILABLE, with the cause kept for the log.
 func (db *DB) update(ctx context.Context, op string, fn func(*Tx) error) error {
+	return db.updateOn(ctx, db.write, op, fn)
+}
+
+// updateOn is update on another pool than the store's writer (the nonces' own).
+func (db *DB) updateOn(ctx context.Context, pool *sql.DB, op string, fn func(*Tx) error) error {
 	actor, _ := icpcheck.ActorFromContext(ctx)
 	for attempt := 1; ; attempt++ {
-		err := db.tryUpdate(ctx, actor, fn)
+		err := db.tryUpdate(ctx, pool, actor, fn)
 		if err == nil {
 			return nil
 		}
@@ -59,8 +64,8 @@ func (db *DB) update(ctx context.Context, op string, fn func(*Tx) error) error {
 	}
 }
 
-func (db *DB) tryUpdate(ctx context.Context, actor icpcheck.Actor, fn func(*Tx) error) error {
-	sqlTx, err := db.write.BeginTx(ctx, nil)
+func (db *DB) tryUpdate(ctx context.Context, pool *sql.DB, actor icpcheck.Actor, fn func(*Tx) error) error {
+	sqlTx, err := pool.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
