@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"image/color"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -77,14 +78,18 @@ func run(in, out string) error {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	top := 0.0
+	top, bottom := 0.0, math.Inf(1)
 	for _, pts := range series {
 		for _, pt := range pts {
 			top = max(top, pt.issues, pt.raw)
+			bottom = min(bottom, pt.issues, pt.raw)
 		}
 	}
-	// Headroom above the highest point keeps the legend, top left, clear of the lines.
+	// Headroom above the highest point keeps the legend, top left, clear of the lines; the
+	// range reaches down to the power of ten below the lowest, so that the axis has a label
+	// at each end.
 	p.Y.Max = top * 4
+	p.Y.Min = math.Pow(10, math.Floor(math.Log10(bottom)))
 	for _, name := range names {
 		pts := series[name]
 		sort.Slice(pts, func(i, j int) bool { return pts[i].clients < pts[j].clients })
