@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -285,4 +284,3 @@ func problemText2(body string) string {
 	return body[i : i+j]
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
