@@ -283,4 +283,3 @@ func problemText2(body string) string {
 	}
 	return body[i : i+j]
 }
-
