@@ -265,11 +265,7 @@ func (db *DB) FindFiling(ctx context.Context, id string) (*icpcheck.Filing, erro
 // FindFilings returns a page of filings, newest first, and the total that match. A customer
 // finds only its own.
 func (db *DB) FindFilings(ctx context.Context, flt icpcheck.FilingFilter) ([]*icpcheck.Filing, int, error) {
-	actor, err := icpcheck.RequireActor(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	limit, err := page(flt.Offset, flt.Limit)
+	actor, limit, err := listing(ctx, flt.Offset, flt.Limit)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -287,11 +287,7 @@ func decodeFinding(doc string, first, last int64, resolved sql.NullInt64, resolu
 
 // FindFindings returns a page of findings, open first and then the most recently seen.
 func (db *DB) FindFindings(ctx context.Context, flt icpcheck.FindingFilter) ([]*icpcheck.Finding, int, error) {
-	actor, err := icpcheck.RequireActor(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	limit, err := page(flt.Offset, flt.Limit)
+	actor, limit, err := listing(ctx, flt.Offset, flt.Limit)
 	if err != nil {
 		return nil, 0, err
 	}

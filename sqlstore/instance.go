@@ -115,11 +115,7 @@ func (db *DB) FindInstance(ctx context.Context, id string) (*icpcheck.InstanceRe
 // FindInstances returns a page of instances in id order and the total that match. A
 // customer finds only its own.
 func (db *DB) FindInstances(ctx context.Context, f icpcheck.InstanceFilter) ([]*icpcheck.InstanceRecord, int, error) {
-	actor, err := icpcheck.RequireActor(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	limit, err := page(f.Offset, f.Limit)
+	actor, limit, err := listing(ctx, f.Offset, f.Limit)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -200,11 +200,7 @@ func (db *DB) FindNumber(ctx context.Context, sn string) (*icpcheck.ServiceNumbe
 // FindNumbers returns a page of numbers in issue order and the total that match. A customer
 // finds only the numbers it owns or was granted.
 func (db *DB) FindNumbers(ctx context.Context, f icpcheck.NumberFilter) ([]*icpcheck.ServiceNumber, int, error) {
-	actor, err := icpcheck.RequireActor(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	limit, err := page(f.Offset, f.Limit)
+	actor, limit, err := listing(ctx, f.Offset, f.Limit)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -79,6 +79,16 @@ func page(offset, limit int) (string, error) {
 	return " LIMIT " + itoa(icpcheck.PageLimit(limit)) + " OFFSET " + itoa(offset), nil
 }
 
+// listing begins every listing: the actor it is for, and the LIMIT clause of its page.
+func listing(ctx context.Context, offset, limit int) (icpcheck.Actor, string, error) {
+	actor, err := icpcheck.RequireActor(ctx)
+	if err != nil {
+		return actor, "", err
+	}
+	tail, err := page(offset, limit)
+	return actor, tail, err
+}
+
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // scanner is a row to scan: *sql.Row or *sql.Rows.
