@@ -99,8 +99,8 @@ func TestThreeServers(t *testing.T) {
 // and the migrations be applied once.
 func TestConcurrentMigrations(t *testing.T) {
 	dsn := NewSchema(t)
-	errs := make(chan error, 4)
-	for range 4 {
+	errs := make(chan error, 16)
+	for range 16 {
 		go func() {
 			db, err := postgres.Open(context.Background(), dsn, sqlstore.Options{})
 			if err == nil {
@@ -109,7 +109,7 @@ func TestConcurrentMigrations(t *testing.T) {
 			errs <- err
 		}()
 	}
-	for range 4 {
+	for range 16 {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Migrate applies the migrations in fsys (files NNN_name.sql, in the order of NNN) that db has
@@ -20,8 +21,7 @@ import (
 // server takes that as "applied". This needs no advisory lock, which the PostgreSQL-compatible
 // distributed databases do not have.
 func Migrate(ctx context.Context, db *sql.DB, d Dialect, fsys fs.FS) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version BIGINT PRIMARY KEY, name TEXT NOT NULL)`); err != nil && d.Classify(err) != KindUnique {
+	if err := createMigrationsTable(ctx, db); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	names, err := fs.Glob(fsys, "*.sql")
@@ -55,6 +55,24 @@ func Migrate(ctx context.Context, db *sql.DB, d Dialect, fsys fs.FS) error {
 		}
 	}
 	return nil
+}
+
+// createMigrationsTable creates the table that records applied migrations. Servers starting
+// at once race on it: PostgreSQL's CREATE TABLE IF NOT EXISTS is not atomic, and the loser
+// of the race fails on the catalog (a duplicate type, 42710, or a duplicate key, 23505)
+// instead of finding the table. Asking again, once the winner has committed, finds it.
+func createMigrationsTable(ctx context.Context, db *sql.DB) error {
+	var err error
+	for attempt := 1; attempt <= 5; attempt++ {
+		if _, err = db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version BIGINT PRIMARY KEY, name TEXT NOT NULL)`); err == nil {
+			return nil
+		}
+		if err := sleep(ctx, time.Duration(attempt)*20*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return err
 }
 
 func apply(ctx context.Context, db *sql.DB, d Dialect, version int, name, body string) error {
